@@ -1,0 +1,23 @@
+#include "api_types/field_error.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+
+Status FieldErrorsToStatus(const std::vector<FieldError>& errors) {
+  if (errors.empty()) return OkStatus();
+  std::string message;
+  for (const FieldError& error : errors) {
+    if (!message.empty()) message += "; ";
+    if (!error.field.empty()) {
+      message += error.field;
+      message += ": ";
+    }
+    message += error.message;
+  }
+  return InvalidArgumentError(std::move(message));
+}
+
+}  // namespace kiln
