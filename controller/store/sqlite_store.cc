@@ -29,6 +29,16 @@ std::string QueryFingerprint(const ListOptions& o) {
          o.selector.ToString();
 }
 
+Status ValidateScope(const ResourceScope& scope) {
+  if (scope.resource.empty() ||
+      scope.resource.find('/') != std::string::npos ||
+      scope.namespace_.value_or("").find('/') != std::string::npos) {
+    return InvalidArgumentError(
+        "scope needs a resource, and no part may contain '/'");
+  }
+  return OkStatus();
+}
+
 Status ValidateOptions(const SqliteStoreOptions& o) {
   if (o.path.empty()) return InvalidArgumentError("store: path is empty");
   if (o.retained_revisions < 1) {
@@ -125,6 +135,7 @@ StatusOr<TxnResult> SqliteStore::Txn(std::vector<TxnOp> ops) {
 }
 
 StatusOr<StoredObject> SqliteStore::Get(const ObjectKey& key) {
+  RETURN_IF_ERROR(key.Validate());
   const std::string path = key.Path();
   auto lease = impl_->pool->Acquire();
   ASSIGN_OR_RETURN(std::optional<LogRow> row, lease->log().Latest(path));
@@ -135,12 +146,12 @@ StatusOr<StoredObject> SqliteStore::Get(const ObjectKey& key) {
 }
 
 StatusOr<ListResult> SqliteStore::List(const ListOptions& options) {
-  if (options.scope.resource.empty()) {
-    return InvalidArgumentError("list: resource is empty");
-  }
+  RETURN_IF_ERROR(ValidateScope(options.scope));
   if (options.limit < 0) return InvalidArgumentError("list: limit must be >= 0");
   const std::string query = QueryFingerprint(options);
-  auto [begin, end] = ScopeRange(options.scope);
+  const auto range = ScopeRange(options.scope);
+  const std::string& begin = range.first;
+  const std::string& end = range.second;
   ListResult result;
   result.revision = impl_->writer->current_revision();
   std::string after = begin;
@@ -205,9 +216,7 @@ StatusOr<ListResult> SqliteStore::List(const ListOptions& options) {
 
 StatusOr<std::unique_ptr<Watcher>> SqliteStore::Watch(
     const WatchOptions& options) {
-  if (options.scope.resource.empty()) {
-    return InvalidArgumentError("watch: resource is empty");
-  }
+  RETURN_IF_ERROR(ValidateScope(options.scope));
   const int64_t compacted = impl_->writer->compacted_revision();
   if (options.from_revision < compacted) {
     return OutOfRangeError("too old resource version: " +

@@ -52,6 +52,7 @@ SqliteWatcher::SqliteWatcher(std::shared_ptr<SqliteReadPool> pool,
 SqliteWatcher::~SqliteWatcher() { Cancel(); }
 
 void SqliteWatcher::Cancel() {
+  cancelled_ = true;
   if (auto notify = stream_->Close()) notify();
 }
 
@@ -84,6 +85,7 @@ StatusOr<std::optional<WatchEvent>> SqliteWatcher::Next(
     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
+    if (cancelled_) return UnavailableError("watch closed");
     // Replay history first.
     if (history_.empty() && history_after_ < history_upto_) {
       RETURN_IF_ERROR(LoadHistory());

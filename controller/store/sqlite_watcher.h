@@ -47,6 +47,7 @@ class SqliteWatcher final : public Watcher {
   // Consumer thread only.
   int64_t history_after_;
   std::deque<LogRow> history_;
+  std::atomic<bool> cancelled_{false};
   // Written by the consumer thread, readable from any.
   std::atomic<int64_t> last_revision_;
 };

@@ -34,8 +34,8 @@ Status ValidateOps(const std::vector<TxnOp>& ops, bool single_op) {
   for (size_t i = 0; i < ops.size(); ++i) {
     const TxnOp& op = ops[i];
     const std::string prefix = OpPrefix(i, op, single_op);
-    if (op.key.resource.empty() || op.key.name.empty()) {
-      return InvalidArgumentError(prefix + "key needs a resource and a name");
+    if (Status k = op.key.Validate(); !k.ok()) {
+      return InvalidArgumentError(prefix + k.message());
     }
     if (!seen.insert(op.key.Path()).second) {
       return InvalidArgumentError(prefix + "key appears twice in one txn");
@@ -183,7 +183,6 @@ void SqliteWriter::CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
   }
   hub_.Publish(std::move(changes));
   for (auto& req : batch) {
-    if (req->result.ok()) req->result->revision = current_revision_;
     req->done.set_value(std::move(req->result));
   }
 }
@@ -214,6 +213,7 @@ void SqliteWriter::ApplyOps(Request& req) {
     req.result = s;
     return;
   }
+  result.revision = next_revision_ - 1;
   req.result = std::move(result);
   req.changes = std::move(changes);
 }

@@ -30,6 +30,19 @@ StatusOr<ObjectKey> ObjectKey::FromPath(const std::string& path) {
   return InvalidArgumentError("key path needs 2 or 3 segments: " + path);
 }
 
+Status ObjectKey::Validate() const {
+  if (resource.empty() || name.empty()) {
+    return InvalidArgumentError("key needs a resource and a name");
+  }
+  for (const std::string* part : {&resource, &namespace_, &name}) {
+    if (part->find('/') != std::string::npos) {
+      return InvalidArgumentError("key part \"" + *part +
+                                  "\" must not contain '/'");
+    }
+  }
+  return OkStatus();
+}
+
 TxnOp TxnOp::Create(ObjectKey key, nlohmann::json value) {
   return TxnOp{Kind::kCreate, std::move(key), std::move(value), std::nullopt};
 }

@@ -36,6 +36,10 @@ struct ObjectKey {
   std::string Path() const;
   // Inverse of Path(). InvalidArgument for a malformed path.
   static StatusOr<ObjectKey> FromPath(const std::string& path);
+  // OK when resource and name are non-empty and no part contains '/', so
+  // FromPath(Path()) gives the key back. Every Store call with a key
+  // returns this InvalidArgument for a key that fails it.
+  Status Validate() const;
   friend bool operator==(const ObjectKey&, const ObjectKey&) = default;
   friend auto operator<=>(const ObjectKey&, const ObjectKey&) = default;
 };
@@ -99,7 +103,9 @@ struct TxnResult {
   // One entry per op, in order: the stored object (kCreate/kUpdate), the last
   // state with the deletion's revision (kDelete), the current object (kCheck).
   std::vector<StoredObject> objects;
-  int64_t revision = 0;  // the store revision after the txn
+  // The revision of the txn's last write; for a check-only txn, the store
+  // revision it was checked at.
+  int64_t revision = 0;
 };
 
 enum class WatchEventType { kAdded, kModified, kDeleted };
@@ -131,8 +137,9 @@ class Watcher {
   // previous callback. For event-loop consumers that do not park a thread.
   virtual void SetNotify(std::function<void()> notify) = 0;
 
-  // The revision of the last event returned by Next() (or the starting
-  // revision): the point to resume from.
+  // The revision of the last change this watcher has consumed (returned by
+  // Next(), or passed over because the selector hid it), or the starting
+  // revision: the point to resume from.
   virtual int64_t LastRevision() const = 0;
 
   // Stops the stream; Next() then returns Unavailable. Idempotent.
@@ -181,7 +188,9 @@ class Store {
   // duplicate-key op list is InvalidArgument.
   virtual StatusOr<TxnResult> Txn(std::vector<TxnOp> ops) = 0;
 
-  // Streams changes after options.from_revision (see WatchOptions).
+  // Streams changes after options.from_revision (see WatchOptions). A
+  // from_revision above CurrentRevision() is allowed: the watch starts
+  // delivering once the store reaches it.
   virtual StatusOr<std::unique_ptr<Watcher>> Watch(
       const WatchOptions& options) = 0;
 
