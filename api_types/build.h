@@ -45,7 +45,8 @@ struct BuildOutput {
 struct BuildResources {
   std::optional<int64_t> cpus;        // defaulted by the server
   std::optional<int64_t> memory_mib;  // wire: memoryMiB
-  friend bool operator==(const BuildResources&, const BuildResources&) = default;
+  friend bool operator==(const BuildResources&,
+                         const BuildResources&) = default;
 };
 
 struct BuildSpec {

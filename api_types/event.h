@@ -20,15 +20,16 @@ struct ObjectReference {
   std::string name;
   std::string uid;
   std::string resource_version;
-  friend bool operator==(const ObjectReference&, const ObjectReference&) = default;
+  friend bool operator==(const ObjectReference&,
+                         const ObjectReference&) = default;
 };
 
 struct Event {
   ObjectMeta metadata;
   ObjectReference involved_object;
-  std::string reason;   // e.g. "Admitted", "Cancelled"
+  std::string reason;  // e.g. "Admitted", "Cancelled"
   std::string message;
-  std::string type;     // "Normal" | "Warning"
+  std::string type;  // "Normal" | "Warning"
   int64_t count = 0;
   std::optional<Timestamp> first_timestamp;
   std::optional<Timestamp> last_timestamp;

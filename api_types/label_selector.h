@@ -17,7 +17,8 @@ class LabelSelector {
   struct Requirement {
     std::string key;
     Op op = Op::kExists;
-    std::vector<std::string> values;  // sorted; one value for kEquals/kNotEquals
+    std::vector<std::string>
+        values;  // sorted; one value for kEquals/kNotEquals
     friend bool operator==(const Requirement&, const Requirement&) = default;
   };
 

@@ -11,7 +11,7 @@ namespace kiln {
 struct StatusCause {
   std::string reason;  // e.g. "FieldValueInvalid", "ResourcesExhausted"
   std::string message;
-  std::string field;   // e.g. "spec.resources.cpus"
+  std::string field;  // e.g. "spec.resources.cpus"
   friend bool operator==(const StatusCause&, const StatusCause&) = default;
 };
 
@@ -26,11 +26,11 @@ struct StatusDetails {
 };
 
 struct MetaStatus {
-  std::string status;   // "Success" | "Failure"
+  std::string status;  // "Success" | "Failure"
   std::string message;
-  std::string reason;   // e.g. "NotFound", "Conflict", "Invalid"
+  std::string reason;  // e.g. "NotFound", "Conflict", "Invalid"
   std::optional<StatusDetails> details;
-  int32_t code = 0;     // HTTP status code
+  int32_t code = 0;  // HTTP status code
   friend bool operator==(const MetaStatus&, const MetaStatus&) = default;
 };
 

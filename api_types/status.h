@@ -115,10 +115,10 @@ Status AsStatus(const StatusOr<T>& s) {
 #define KILN_CONCAT(a, b) KILN_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                                        \
-  do {                                                               \
-    ::kiln::Status kiln_status_ = ::kiln::internal::AsStatus(expr);  \
-    if (!kiln_status_.ok()) return kiln_status_;                     \
+#define RETURN_IF_ERROR(expr)                                       \
+  do {                                                              \
+    ::kiln::Status kiln_status_ = ::kiln::internal::AsStatus(expr); \
+    if (!kiln_status_.ok()) return kiln_status_;                    \
   } while (0)
 
 // ASSIGN_OR_RETURN(auto x, Foo()): declares/assigns the value or returns the

@@ -1,11 +1,11 @@
 // kilnd: the Kiln server. At this stage it opens (creating or migrating) the
 // store in the data dir, reports its revision, and exits; the API server,
 // admission and reconcilers arrive in later milestones.
-#include <cstdlib>
-#include <string>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
+#include <cstdlib>
+#include <string>
 
 #include "controller/store/sqlite_store.h"
 

@@ -17,4 +17,5 @@
 #define REQUIRES(...) KILN_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
 #define EXCLUDES(...) KILN_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define ASSERT_CAPABILITY(x) KILN_THREAD_ANNOTATION(assert_capability(x))
-#define NO_THREAD_SAFETY_ANALYSIS KILN_THREAD_ANNOTATION(no_thread_safety_analysis)
+#define NO_THREAD_SAFETY_ANALYSIS \
+  KILN_THREAD_ANNOTATION(no_thread_safety_analysis)

@@ -21,7 +21,8 @@ Status BadToken(const std::string& why) {
 }  // namespace
 
 std::string ContinueToken::Encode() const {
-  nlohmann::json j = {{"v", 1}, {"rv", revision}, {"k", last_key}, {"q", query}};
+  nlohmann::json j = {
+      {"v", 1}, {"rv", revision}, {"k", last_key}, {"q", query}};
   std::string text = j.dump();
   std::string out;
   out.reserve(text.size() * 2);
@@ -33,7 +34,8 @@ std::string ContinueToken::Encode() const {
 }
 
 StatusOr<ContinueToken> ContinueToken::Decode(const std::string& text) {
-  if (text.size() % 2 != 0 || text.size() > 16384) return BadToken("bad length");
+  if (text.size() % 2 != 0 || text.size() > 16384)
+    return BadToken("bad length");
   std::string raw;
   raw.reserve(text.size() / 2);
   for (size_t i = 0; i < text.size(); i += 2) {

@@ -41,9 +41,9 @@ StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db, 1);
-  RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"));
+  RETURN_IF_ERROR(
+      conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"));
   return conn;
 }
 

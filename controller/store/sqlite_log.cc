@@ -5,8 +5,10 @@
 namespace kiln {
 
 StatusOr<nlohmann::json> ParseStoredValue(std::string_view text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InternalError("store: stored value is not valid JSON");
+  nlohmann::json j =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return InternalError("store: stored value is not valid JSON");
   return j;
 }
 
@@ -28,18 +30,19 @@ StatusOr<std::unique_ptr<SqliteLog>> SqliteLog::Create(SqliteConnection& conn) {
                                 "ORDER BY revision DESC LIMIT 1"));
   // Newest row per key at or below ?3, skipping deletions. SQLite takes the
   // bare columns from the row holding MAX(revision).
-  ASSIGN_OR_RETURN(log->scan_,
-                   conn.Prepare("SELECT key, MAX(revision), type, value, "
-                                "prev_revision FROM log "
-                                "WHERE key > ?1 AND key < ?2 AND revision <= ?3 "
-                                "GROUP BY key HAVING type != 2 ORDER BY key"));
-  ASSIGN_OR_RETURN(log->history_,
-                   conn.Prepare("SELECT l.revision, l.key, l.type, l.value, "
-                                "l.prev_revision, p.value FROM log l "
-                                "LEFT JOIN log p ON p.revision = l.prev_revision "
-                                "WHERE l.revision > ?1 AND l.revision <= ?2 "
-                                "AND l.key >= ?3 AND l.key < ?4 "
-                                "ORDER BY l.revision LIMIT ?5"));
+  ASSIGN_OR_RETURN(
+      log->scan_, conn.Prepare("SELECT key, MAX(revision), type, value, "
+                               "prev_revision FROM log "
+                               "WHERE key > ?1 AND key < ?2 AND revision <= ?3 "
+                               "GROUP BY key HAVING type != 2 ORDER BY key"));
+  ASSIGN_OR_RETURN(
+      log->history_,
+      conn.Prepare("SELECT l.revision, l.key, l.type, l.value, "
+                   "l.prev_revision, p.value FROM log l "
+                   "LEFT JOIN log p ON p.revision = l.prev_revision "
+                   "WHERE l.revision > ?1 AND l.revision <= ?2 "
+                   "AND l.key >= ?3 AND l.key < ?4 "
+                   "ORDER BY l.revision LIMIT ?5"));
   ASSIGN_OR_RETURN(log->compacted_,
                    conn.Prepare("SELECT value FROM meta "
                                 "WHERE name = 'compacted_revision'"));
@@ -97,7 +100,8 @@ StatusOr<std::vector<LogRow>> SqliteLog::History(int64_t after, int64_t upto,
     r.type = static_cast<LogType>(history_->ColumnInt(2));
     r.value = history_->ColumnText(3);
     r.prev_revision = history_->ColumnInt(4);
-    if (!history_->ColumnIsNull(5)) r.prev_value = std::string(history_->ColumnText(5));
+    if (!history_->ColumnIsNull(5))
+      r.prev_value = std::string(history_->ColumnText(5));
     rows.push_back(std::move(r));
   }
 }

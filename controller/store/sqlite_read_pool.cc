@@ -7,7 +7,8 @@ StatusOr<std::shared_ptr<SqliteReadPool>> SqliteReadPool::Open(
   std::shared_ptr<SqliteReadPool> pool(new SqliteReadPool());
   for (int i = 0; i < size; ++i) {
     auto slot = std::make_unique<Slot>();
-    ASSIGN_OR_RETURN(slot->conn, SqliteConnection::Open(path, /*create=*/false));
+    ASSIGN_OR_RETURN(slot->conn,
+                     SqliteConnection::Open(path, /*create=*/false));
     RETURN_IF_ERROR(slot->conn->Exec("PRAGMA query_only=ON"));
     ASSIGN_OR_RETURN(slot->log, SqliteLog::Create(*slot->conn));
     pool->slots_.push_back(std::move(slot));

@@ -30,8 +30,7 @@ std::string QueryFingerprint(const ListOptions& o) {
 }
 
 Status ValidateScope(const ResourceScope& scope) {
-  if (scope.resource.empty() ||
-      scope.resource.find('/') != std::string::npos ||
+  if (scope.resource.empty() || scope.resource.find('/') != std::string::npos ||
       scope.namespace_.value_or("").find('/') != std::string::npos) {
     return InvalidArgumentError(
         "scope needs a resource, and no part may contain '/'");
@@ -58,7 +57,7 @@ class SqliteStore::Impl {
  public:
   SqliteStoreOptions options;
   std::shared_ptr<SqliteReadPool> pool;
-  std::unique_ptr<WatchHub> hub;        // outlives writer
+  std::unique_ptr<WatchHub> hub;  // outlives writer
   std::unique_ptr<SqliteWriter> writer;
 
   ~Impl() {
@@ -84,8 +83,8 @@ StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  ASSIGN_OR_RETURN(impl->pool,
-                   SqliteReadPool::Open(options.path, options.read_connections));
+  ASSIGN_OR_RETURN(
+      impl->pool, SqliteReadPool::Open(options.path, options.read_connections));
   int64_t current = 0;
   {
     auto lease = impl->pool->Acquire();
@@ -147,7 +146,8 @@ StatusOr<StoredObject> SqliteStore::Get(const ObjectKey& key) {
 
 StatusOr<ListResult> SqliteStore::List(const ListOptions& options) {
   RETURN_IF_ERROR(ValidateScope(options.scope));
-  if (options.limit < 0) return InvalidArgumentError("list: limit must be >= 0");
+  if (options.limit < 0)
+    return InvalidArgumentError("list: limit must be >= 0");
   const std::string query = QueryFingerprint(options);
   const auto range = ScopeRange(options.scope);
   const std::string& begin = range.first;
@@ -158,7 +158,8 @@ StatusOr<ListResult> SqliteStore::List(const ListOptions& options) {
   if (!options.continue_token.empty()) {
     ASSIGN_OR_RETURN(ContinueToken token,
                      ContinueToken::Decode(options.continue_token));
-    if (token.query != query || token.last_key < begin || token.last_key >= end) {
+    if (token.query != query || token.last_key < begin ||
+        token.last_key >= end) {
       return InvalidArgumentError(
           "invalid continue token: it belongs to a different list query");
     }
@@ -172,9 +173,9 @@ StatusOr<ListResult> SqliteStore::List(const ListOptions& options) {
   auto scan = [&]() -> Status {
     ASSIGN_OR_RETURN(int64_t compacted, log.CompactedRevision());
     if (result.revision < compacted) {
-      return OutOfRangeError(
-          "the continue token is too old: revision " +
-          std::to_string(result.revision) + " has been compacted; list again");
+      return OutOfRangeError("the continue token is too old: revision " +
+                             std::to_string(result.revision) +
+                             " has been compacted; list again");
     }
     Status item_status;
     bool more = false;
@@ -219,13 +220,13 @@ StatusOr<std::unique_ptr<Watcher>> SqliteStore::Watch(
   RETURN_IF_ERROR(ValidateScope(options.scope));
   const int64_t compacted = impl_->writer->compacted_revision();
   if (options.from_revision < compacted) {
-    return OutOfRangeError("too old resource version: " +
-                           std::to_string(options.from_revision) + " (" +
-                           std::to_string(compacted) + ")");
+    return OutOfRangeError(
+        "too old resource version: " + std::to_string(options.from_revision) +
+        " (" + std::to_string(compacted) + ")");
   }
   auto [begin, end] = ScopeRange(options.scope);
-  auto stream = std::make_shared<WatchStream>(begin, end,
-                                              impl_->options.watcher_buffer_limit);
+  auto stream = std::make_shared<WatchStream>(
+      begin, end, impl_->options.watcher_buffer_limit);
   int64_t registered = impl_->hub->Register(stream);
   return std::unique_ptr<Watcher>(
       new SqliteWatcher(impl_->pool, std::move(stream), options, registered));

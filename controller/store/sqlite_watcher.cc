@@ -11,9 +11,12 @@ constexpr int64_t kHistoryPage = 512;
 
 WatchEventType TypeOf(LogType t) {
   switch (t) {
-    case LogType::kAdded: return WatchEventType::kAdded;
-    case LogType::kModified: return WatchEventType::kModified;
-    case LogType::kDeleted: return WatchEventType::kDeleted;
+    case LogType::kAdded:
+      return WatchEventType::kAdded;
+    case LogType::kModified:
+      return WatchEventType::kModified;
+    case LogType::kDeleted:
+      return WatchEventType::kDeleted;
   }
   return WatchEventType::kModified;
 }
@@ -111,12 +114,13 @@ StatusOr<std::optional<WatchEvent>> SqliteWatcher::Next(
     if (state == WatchStream::State::kDropped) {
       return ResourcesExhaustedError(
           "watcher fell too far behind and was dropped; resume from "
-          "revision " + std::to_string(last_revision_.load()));
+          "revision " +
+          std::to_string(last_revision_.load()));
     }
     if (state == WatchStream::State::kClosed) {
       return UnavailableError("watch closed");
     }
-    if (!change) return std::optional<WatchEvent>();  // timed out
+    if (!change) return std::optional<WatchEvent>();   // timed out
     if (change->revision <= last_revision_) continue;  // seen in history
     last_revision_ = change->revision;
     auto event = FilterChange(options_.selector, change->type, change->key,

@@ -22,8 +22,8 @@ class SqliteWatcher final : public Watcher {
  public:
   // `registered_revision`: what WatchHub::Register returned for `stream`.
   SqliteWatcher(std::shared_ptr<SqliteReadPool> pool,
-                std::shared_ptr<WatchStream> stream, const WatchOptions& options,
-                int64_t registered_revision);
+                std::shared_ptr<WatchStream> stream,
+                const WatchOptions& options, int64_t registered_revision);
   ~SqliteWatcher() override;
 
   // Besides the codes of Watcher::Next, returns OutOfRange when history this

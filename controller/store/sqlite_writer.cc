@@ -40,11 +40,11 @@ Status ValidateOps(const std::vector<TxnOp>& ops, bool single_op) {
     if (!seen.insert(op.key.Path()).second) {
       return InvalidArgumentError(prefix + "key appears twice in one txn");
     }
-    bool writes_value = op.kind == TxnOp::Kind::kCreate ||
-                        op.kind == TxnOp::Kind::kUpdate;
+    bool writes_value =
+        op.kind == TxnOp::Kind::kCreate || op.kind == TxnOp::Kind::kUpdate;
     if (writes_value &&
-        (!op.value.is_object() ||
-         (op.value.contains("metadata") && !op.value["metadata"].is_object()))) {
+        (!op.value.is_object() || (op.value.contains("metadata") &&
+                                   !op.value["metadata"].is_object()))) {
       return InvalidArgumentError(
           prefix + "value must be a JSON object with an object metadata");
     }
@@ -71,12 +71,15 @@ StatusOr<std::unique_ptr<SqliteWriter>> SqliteWriter::Start(
 SqliteWriter::SqliteWriter(std::unique_ptr<SqliteConnection> conn,
                            std::unique_ptr<SqliteLog> log, WatchHub& hub,
                            const Options& options)
-    : options_(options), conn_(std::move(conn)), log_(std::move(log)), hub_(hub) {}
+    : options_(options),
+      conn_(std::move(conn)),
+      log_(std::move(log)),
+      hub_(hub) {}
 
 Status SqliteWriter::Prepare() {
-  ASSIGN_OR_RETURN(insert_, conn_->Prepare(
-                                "INSERT INTO log (revision, key, type, value, "
-                                "prev_revision) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  ASSIGN_OR_RETURN(
+      insert_, conn_->Prepare("INSERT INTO log (revision, key, type, value, "
+                              "prev_revision) VALUES (?1, ?2, ?3, ?4, ?5)"));
   // A row at or below ?1 goes when it is a deletion or when a newer row of
   // its key also lies at or below ?1.
   ASSIGN_OR_RETURN(compact_delete_,
@@ -157,8 +160,9 @@ void SqliteWriter::CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
     for (auto& req : batch) {
       if (req->compact_to) {
         Status c = CompactTo(*req->compact_to);
-        req->result = c.ok() ? StatusOr<TxnResult>(TxnResult{{}, next_revision_ - 1})
-                             : StatusOr<TxnResult>(c);
+        req->result =
+            c.ok() ? StatusOr<TxnResult>(TxnResult{{}, next_revision_ - 1})
+                   : StatusOr<TxnResult>(c);
         continue;
       }
       ApplyOps(*req);
@@ -257,8 +261,8 @@ Status SqliteWriter::ApplyOne(const TxnOp& op, StoredObject* out,
   const int64_t revision = next_revision_;
   ASSIGN_OR_RETURN(std::string text, StampAndDump(value, revision));
   LogType type = op.kind == TxnOp::Kind::kDelete ? LogType::kDeleted
-                 : exists                         ? LogType::kModified
-                                                  : LogType::kAdded;
+                 : exists                        ? LogType::kModified
+                                                 : LogType::kAdded;
   insert_->BindInt(1, revision)
       .BindText(2, path)
       .BindInt(3, static_cast<int64_t>(type))

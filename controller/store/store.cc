@@ -23,7 +23,8 @@ StatusOr<ObjectKey> ObjectKey::FromPath(const std::string& path) {
     start = slash + 1;
   }
   for (const auto& part : parts) {
-    if (part.empty()) return InvalidArgumentError("empty segment in key path: " + path);
+    if (part.empty())
+      return InvalidArgumentError("empty segment in key path: " + path);
   }
   if (parts.size() == 2) return ObjectKey{parts[0], "", parts[1]};
   if (parts.size() == 3) return ObjectKey{parts[0], parts[1], parts[2]};

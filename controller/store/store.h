@@ -15,11 +15,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api_types/label_selector.h"
 #include "api_types/status.h"
@@ -47,8 +46,8 @@ struct ObjectKey {
 // One stored object at one revision.
 struct StoredObject {
   ObjectKey key;
-  int64_t revision = 0;   // revision of the write that produced `value`
-  nlohmann::json value;   // metadata.resourceVersion == to_string(revision)
+  int64_t revision = 0;  // revision of the write that produced `value`
+  nlohmann::json value;  // metadata.resourceVersion == to_string(revision)
 };
 
 // Which objects: all of `resource`, or one namespace of it.

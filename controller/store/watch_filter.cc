@@ -9,18 +9,20 @@ std::map<std::string, std::string> LabelsOf(const nlohmann::json& object) {
   auto l = meta->find("labels");
   if (l == meta->end() || !l->is_object()) return labels;
   for (auto it = l->begin(); it != l->end(); ++it) {
-    if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();
+    if (it.value().is_string())
+      labels[it.key()] = it.value().get<std::string>();
   }
   return labels;
 }
 
-bool SelectorMatches(const LabelSelector& selector, const nlohmann::json& object) {
+bool SelectorMatches(const LabelSelector& selector,
+                     const nlohmann::json& object) {
   return selector.Empty() || selector.Matches(LabelsOf(object));
 }
 
 std::optional<WatchEvent> FilterChange(const LabelSelector& selector,
-                                       WatchEventType type, const ObjectKey& key,
-                                       int64_t revision,
+                                       WatchEventType type,
+                                       const ObjectKey& key, int64_t revision,
                                        const nlohmann::json& value,
                                        const nlohmann::json* prev) {
   auto event = [&](WatchEventType t, const nlohmann::json& v) {

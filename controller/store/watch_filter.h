@@ -3,10 +3,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "api_types/label_selector.h"
 #include "controller/store/store.h"
@@ -17,7 +16,8 @@ namespace kiln {
 std::map<std::string, std::string> LabelsOf(const nlohmann::json& object);
 
 // Whether `object` matches `selector` (always true for the empty selector).
-bool SelectorMatches(const LabelSelector& selector, const nlohmann::json& object);
+bool SelectorMatches(const LabelSelector& selector,
+                     const nlohmann::json& object);
 
 // Maps a change to what a watcher with `selector` sees, or nullopt:
 //   ADDED    -> ADDED if the object matches;
@@ -26,8 +26,8 @@ bool SelectorMatches(const LabelSelector& selector, const nlohmann::json& object
 //   DELETED  -> DELETED if the last state matches.
 // `prev` is the previous state (null for ADDED or when unknown).
 std::optional<WatchEvent> FilterChange(const LabelSelector& selector,
-                                       WatchEventType type, const ObjectKey& key,
-                                       int64_t revision,
+                                       WatchEventType type,
+                                       const ObjectKey& key, int64_t revision,
                                        const nlohmann::json& value,
                                        const nlohmann::json* prev);
 

@@ -5,7 +5,8 @@
 
 namespace kiln {
 
-std::function<void()> WatchStream::Enqueue(const std::vector<ChangePtr>& batch) {
+std::function<void()> WatchStream::Enqueue(
+    const std::vector<ChangePtr>& batch) {
   MutexLock lock(mu_);
   if (state_ != State::kOpen) return nullptr;
   size_t added = 0;

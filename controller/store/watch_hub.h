@@ -12,11 +12,10 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "controller/runtime/mutex.h"
 #include "controller/store/store.h"
