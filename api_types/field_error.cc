@@ -17,7 +17,12 @@ Status FieldErrorsToStatus(const std::vector<FieldError>& errors) {
     }
     message += error.message;
   }
-  return InvalidArgumentError(std::move(message));
+  ErrorDetails details;
+  for (const FieldError& error : errors) {
+    details.causes.push_back({"FieldValueInvalid", error.message, error.field});
+  }
+  return InvalidArgumentError(std::move(message))
+      .WithDetails(std::move(details));
 }
 
 }  // namespace kiln

@@ -24,7 +24,8 @@ struct FieldError {
 
 // Returns OK when `errors` is empty; otherwise InvalidArgument whose message is
 // every error formatted as "field: message" (just "message" when field is
-// empty), in order, joined by "; ".
+// empty), in order, joined by "; ", with one ErrorCause per error (reason
+// "FieldValueInvalid") attached as details.
 Status FieldErrorsToStatus(const std::vector<FieldError>& errors);
 
 }  // namespace kiln

@@ -45,7 +45,16 @@ Status Status::WithPrefix(std::string_view prefix) const {
   std::string m(prefix);
   m += ": ";
   m += message_;
-  return Status(code_, std::move(m));
+  Status out(code_, std::move(m));
+  out.details_ = details_;
+  return out;
+}
+
+Status Status::WithDetails(ErrorDetails details) const {
+  if (ok()) return *this;
+  Status out = *this;
+  out.details_ = std::make_shared<const ErrorDetails>(std::move(details));
+  return out;
 }
 
 Status InvalidArgumentError(std::string m) {

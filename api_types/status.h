@@ -5,11 +5,14 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace kiln {
 
@@ -26,6 +29,20 @@ enum class StatusCode {
   kUnauthenticated,
   kPermissionDenied,
   kInternal,
+};
+
+// Structured detail an error may carry to its HTTP mapping (as absl::Status
+// payloads): metav1 StatusCause entries and a retry hint.
+struct ErrorCause {
+  std::string reason;  // e.g. "FieldValueInvalid", "ResourcesExhausted"
+  std::string message;
+  std::string field;  // wire path, e.g. "spec.resources.cpus"; may be empty
+  friend bool operator==(const ErrorCause&, const ErrorCause&) = default;
+};
+struct ErrorDetails {
+  std::vector<ErrorCause> causes;
+  std::optional<int64_t> retry_after_seconds;
+  friend bool operator==(const ErrorDetails&, const ErrorDetails&) = default;
 };
 
 // Returns the canonical spelling of `code`, e.g. "InvalidArgument".
@@ -46,8 +63,15 @@ class [[nodiscard]] Status {
   std::string ToString() const;
 
   // Returns a copy whose message is "prefix: message" (no-op when OK).
+  // Details are kept.
   Status WithPrefix(std::string_view prefix) const;
 
+  // Returns a copy carrying `details` (no-op when OK).
+  Status WithDetails(ErrorDetails details) const;
+  // The attached details, or nullptr.
+  const ErrorDetails* details() const { return details_.get(); }
+
+  // Compares code and message (details are auxiliary).
   friend bool operator==(const Status& a, const Status& b) {
     return a.code_ == b.code_ && a.message_ == b.message_;
   }
@@ -55,6 +79,7 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::shared_ptr<const ErrorDetails> details_;
 };
 
 inline Status OkStatus() { return Status(); }
