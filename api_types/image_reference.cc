@@ -13,7 +13,16 @@ bool IsHex(char c) {
   return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+// Built with append: `"\"" + std::string(s)` trips GCC 12's false -Wrestrict
+// at -O3 (GCC bug 105329).
+std::string Quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+  return out;
+}
 
 // domain-component := [A-Za-z0-9] | [A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]
 bool IsDomainComponent(std::string_view s) {
