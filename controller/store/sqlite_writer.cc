@@ -90,6 +90,10 @@ Status SqliteWriter::Prepare() {
   ASSIGN_OR_RETURN(set_compacted_,
                    conn_->Prepare("UPDATE meta SET value = ?1 "
                                   "WHERE name = 'compacted_revision'"));
+  // Prepared once: sqlite3_exec would re-parse them for every request.
+  ASSIGN_OR_RETURN(savepoint_, conn_->Prepare("SAVEPOINT req"));
+  ASSIGN_OR_RETURN(release_, conn_->Prepare("RELEASE req"));
+  ASSIGN_OR_RETURN(rollback_to_, conn_->Prepare("ROLLBACK TO req"));
   ASSIGN_OR_RETURN(int64_t compacted, log_->CompactedRevision());
   ASSIGN_OR_RETURN(int64_t max_rev, log_->MaxRevision());
   // Compaction may have removed the newest rows (deletions): revisions never
@@ -193,7 +197,7 @@ void SqliteWriter::CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
 
 void SqliteWriter::ApplyOps(Request& req) {
   const int64_t saved_next = next_revision_;
-  Status s = conn_->Exec("SAVEPOINT req");
+  Status s = savepoint_->Run();
   TxnResult result;
   std::vector<ChangePtr> changes;
   for (size_t i = 0; s.ok() && i < req.ops.size(); ++i) {
@@ -207,10 +211,10 @@ void SqliteWriter::ApplyOps(Request& req) {
     if (change) changes.push_back(std::move(change));
   }
   if (s.ok()) {
-    s = conn_->Exec("RELEASE req");
+    s = release_->Run();
   } else {
-    (void)conn_->Exec("ROLLBACK TO req");
-    (void)conn_->Exec("RELEASE req");
+    (void)rollback_to_->Run();
+    (void)release_->Run();
   }
   if (!s.ok()) {
     next_revision_ = saved_next;
@@ -222,7 +226,7 @@ void SqliteWriter::ApplyOps(Request& req) {
   req.changes = std::move(changes);
 }
 
-Status SqliteWriter::ApplyOne(const TxnOp& op, StoredObject* out,
+Status SqliteWriter::ApplyOne(TxnOp& op, StoredObject* out,
                               ChangePtr* change) {
   const std::string path = op.key.Path();
   ASSIGN_OR_RETURN(std::optional<LogRow> latest, log_->Latest(path));
@@ -251,7 +255,7 @@ Status SqliteWriter::ApplyOne(const TxnOp& op, StoredObject* out,
     ASSIGN_OR_RETURN(value, ParseStoredValue(latest->value));
     event->type = WatchEventType::kDeleted;
   } else {
-    value = op.value;
+    value = std::move(op.value);
     event->type = exists ? WatchEventType::kModified : WatchEventType::kAdded;
   }
   if (exists) {

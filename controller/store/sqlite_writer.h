@@ -72,7 +72,8 @@ class SqliteWriter {
   void Run() EXCLUDES(mu_);
   void CommitBatch(std::vector<std::unique_ptr<Request>>& batch);
   void ApplyOps(Request& req);
-  Status ApplyOne(const TxnOp& op, StoredObject* out, ChangePtr* change);
+  // Consumes op.value.
+  Status ApplyOne(TxnOp& op, StoredObject* out, ChangePtr* change);
   Status CompactTo(int64_t revision);
   void MaybeCompact();
   StatusOr<TxnResult> Enqueue(std::unique_ptr<Request> req) EXCLUDES(mu_);
@@ -84,6 +85,9 @@ class SqliteWriter {
   std::unique_ptr<Statement> insert_;
   std::unique_ptr<Statement> compact_delete_;
   std::unique_ptr<Statement> set_compacted_;
+  std::unique_ptr<Statement> savepoint_;
+  std::unique_ptr<Statement> release_;
+  std::unique_ptr<Statement> rollback_to_;
   WatchHub& hub_;
   int64_t next_revision_ = 1;
 
