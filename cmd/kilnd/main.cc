@@ -1,35 +1,45 @@
-// kilnd: the Kiln server. At this stage it opens (creating or migrating) the
-// store in the data dir, reports its revision, and exits; the API server,
-// admission and reconcilers arrive in later milestones.
+// kilnd: the Kiln server — the Kubernetes-compatible API with atomic capacity
+// admission over the embedded SQLite store. (The reconcile loop and VM
+// drivers arrive in a later milestone.)
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <string>
 
-#include "controller/store/sqlite_store.h"
+#include "cmd/kilnd/flags.h"
+#include "cmd/kilnd/server.h"
 
 int main(int argc, char** argv) {
+  kiln::KilndFlags flags;
   CLI::App app{
-      "kilnd - the Kiln build service.\n"
-      "Current stage: opens the store in --data-dir (creating or migrating "
-      "kiln.db), prints its revision and exits cleanly. The HTTP API, "
-      "admission and reconcile loop are not served yet."};
-  std::string data_dir = ".kiln";
-  app.add_option("--data-dir", data_dir, "Directory holding kiln.db")
-      ->capture_default_str();
+      "kilnd - the Kiln build service: Kubernetes-style API for Build "
+      "resources (kubectl works with the kubeconfig it writes), atomic "
+      "capacity admission, embedded SQLite store in --data-dir.\n"
+      "Builds are admitted and recorded; the reconcile loop that runs them "
+      "is not part of this release yet."};
+  kiln::AddKilndFlags(app, flags);
   CLI11_PARSE(app, argc, argv);
 
-  kiln::SqliteStoreOptions options;
-  options.path = data_dir + "/kiln.db";
-  auto store = kiln::SqliteStore::Open(options);
-  if (!store.ok()) {
-    spdlog::error("cannot open store {}: {}", options.path,
-                  store.status().ToString());
+  // SIGINT/SIGTERM are taken synchronously by the main thread (sigwait);
+  // block them before any thread starts so none inherits them unblocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = kiln::KilndServer::Start(flags);
+  if (!server.ok()) {
+    spdlog::error("kilnd: {}", server.status().ToString());
     return EXIT_FAILURE;
   }
-  spdlog::info("store {} open at revision {} (compacted {})", options.path,
-               (*store)->CurrentRevision(), (*store)->CompactedRevision());
-  spdlog::info("kilnd: API server not implemented at this stage; exiting");
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("kilnd: received {}, shutting down", strsignal(sig));
+  (*server)->Stop();
+  spdlog::info("kilnd: stopped");
   return EXIT_SUCCESS;
 }

@@ -226,8 +226,7 @@ void SqliteWriter::ApplyOps(Request& req) {
   req.changes = std::move(changes);
 }
 
-Status SqliteWriter::ApplyOne(TxnOp& op, StoredObject* out,
-                              ChangePtr* change) {
+Status SqliteWriter::ApplyOne(TxnOp& op, StoredObject* out, ChangePtr* change) {
   const std::string path = op.key.Path();
   ASSIGN_OR_RETURN(std::optional<LogRow> latest, log_->Latest(path));
   const bool exists = latest && latest->type != LogType::kDeleted;

@@ -25,7 +25,8 @@ class FakeClock final : public Clock {
   // Moves both clocks forward by `d`.
   void Advance(std::chrono::nanoseconds d) {
     std::lock_guard<std::mutex> lock(mu_);
-    system_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+    system_ +=
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
     steady_ += d;
   }
 

@@ -1,0 +1,59 @@
+#include "cmd/kilnd/flags.h"
+
+namespace kiln {
+
+void AddKilndFlags(CLI::App& app, KilndFlags& f) {
+  app.add_option("--data-dir", f.data_dir,
+                 "Directory for kiln.db, tokens, TLS files and kubeconfig")
+      ->capture_default_str();
+  app.add_option("--listen", f.listen,
+                 "HOST:PORT to serve on (port 0 = pick a free one)")
+      ->capture_default_str();
+  app.add_option("--capacity-cpus", f.capacity_cpus,
+                 "CPUs builds may hold at once (default: the host's)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--capacity-memory", f.capacity_memory,
+                 "Memory builds may hold at once, e.g. 16Gi or 2048Mi "
+                 "(default: the host's)");
+  app.add_option("--max-builds", f.max_builds,
+                 "Builds that may run at once (default: as many as CPUs)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--registry", f.registry,
+                 "Use this existing registry HOST:PORT for default images");
+  app.add_option("--embedded-registry", f.embedded_registry,
+                 "HOST:PORT of the embedded registry")
+      ->capture_default_str();
+  app.add_flag("--insecure-dev", f.insecure_dev,
+               "Serve plain HTTP without authentication (loopback only)");
+  app.add_option("--token-file", f.token_file,
+                 "Static token file (token,user,uid,\"groups\"); default "
+                 "DATA_DIR/tokens.csv, generated on first start");
+  app.add_option("--node-name", f.node_name,
+                 "Name of this host's Node object (default: host name)");
+  app.add_option("--default-cpus", f.default_cpus,
+                 "spec.resources.cpus default")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--default-memory-mib", f.default_memory_mib,
+                 "spec.resources.memoryMiB default")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--default-timeout-seconds", f.default_timeout_seconds,
+                 "spec.timeoutSeconds default")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-body-bytes", f.max_body_bytes,
+                 "Largest request body accepted (413 above)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-watches-per-client", f.max_watches_per_client,
+                 "Open watches allowed per client (429 above)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--watch-timeout-seconds", f.watch_timeout_seconds,
+                 "Default server-side watch timeout (plus up to 20% jitter)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
+}  // namespace kiln

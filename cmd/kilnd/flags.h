@@ -1,0 +1,31 @@
+// kilnd's command-line flags (design.md "Processes").
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace kiln {
+
+struct KilndFlags {
+  std::string data_dir = ".kiln";
+  std::string listen = "127.0.0.1:6443";
+  int64_t capacity_cpus = 0;    // 0 = the host's
+  std::string capacity_memory;  // "" = the host's; e.g. 16Gi, 2048Mi
+  int64_t max_builds = 0;       // 0 = as many as cpus
+  std::string registry;         // existing registry HOST:PORT
+  std::string embedded_registry = "127.0.0.1:5000";
+  bool insecure_dev = false;
+  std::string token_file;  // "" = DATA_DIR/tokens.csv (generated)
+  std::string node_name;   // "" = the host name
+  int64_t default_cpus = 1;
+  int64_t default_memory_mib = 1024;
+  int64_t default_timeout_seconds = 600;
+  int64_t max_body_bytes = 3 << 20;
+  int64_t max_watches_per_client = 1000;
+  int64_t watch_timeout_seconds = 300;
+};
+
+void AddKilndFlags(CLI::App& app, KilndFlags& flags);
+
+}  // namespace kiln

@@ -1,0 +1,59 @@
+// ApiHandler: turns one HttpRequest into one HttpResponse — routing,
+// authentication, authorization, decoding, content negotiation, and the one
+// Status → HTTP error mapping. Thread-safe (called from server threads).
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "controller/apiserver/api_server.h"
+#include "controller/apiserver/auth_authenticator.h"
+#include "controller/apiserver/build_registry.h"
+#include "controller/apiserver/http.h"
+#include "controller/apiserver/node_registry.h"
+#include "controller/apiserver/request_info.h"
+#include "controller/apiserver/user_info.h"
+#include "controller/apiserver/watch_server.h"
+
+namespace kiln {
+
+struct ApiHandlerDeps {
+  Store& store;
+  Clock& clock;
+  WatchServer& watch;
+  std::unique_ptr<Authenticator> authenticator;
+};
+
+class ApiHandler {
+ public:
+  ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options);
+
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  HttpResponse HandleNonResource(const HttpRequest& request,
+                                 const RequestInfo& info);
+  HttpResponse HandleBuilds(const HttpRequest& request, const RequestInfo& info,
+                            const UserInfo& user);
+  HttpResponse HandleNodes(const HttpRequest& request, const RequestInfo& info);
+  HttpResponse HandleEvents(const HttpRequest& request,
+                            const RequestInfo& info);
+  HttpResponse Watch(const HttpRequest& request, const RequestInfo& info,
+                     const UserInfo& user);
+
+  // Encodes a successful object/list response per the Accept header.
+  HttpResponse Object(const HttpRequest& request, int code,
+                      const nlohmann::json& object);
+  HttpResponse Error(const Status& status, const RequestInfo& info,
+                     bool body_undecodable = false);
+
+  Store& store_;
+  Clock& clock_;
+  WatchServer& watch_;
+  const std::unique_ptr<Authenticator> authenticator_;
+  BuildRegistry builds_;
+  NodeRegistry nodes_;
+};
+
+}  // namespace kiln

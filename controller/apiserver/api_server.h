@@ -1,0 +1,50 @@
+// ApiServer: Kiln's Kubernetes-compatible HTTP API (discovery, OpenAPI,
+// builds/nodes/events with list/watch/table/patch, status subresource,
+// bearer-token auth over TLS). Owns its HTTP server and watch server; the
+// Store and Clock are borrowed and must outlive it.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api_types/defaulting.h"
+#include "api_types/status.h"
+#include "controller/apiserver/http_server.h"
+#include "controller/apiserver/watch_server.h"
+#include "controller/runtime/clock.h"
+#include "controller/store/store.h"
+
+namespace kiln {
+
+struct ApiServerOptions {
+  HttpServerOptions http;  // host/port, TLS files, body limit
+  WatchServerOptions watch;
+  // Static token file (Kubernetes format). Required unless allow_anonymous.
+  std::string token_file;
+  // --insecure-dev: no auth, plain HTTP; only allowed on loopback.
+  bool allow_anonymous = false;
+  std::string node_name = "node-a";
+  std::string image_registry = "127.0.0.1:5000";
+  BuildDefaults defaults;
+};
+
+class ApiServer {
+ public:
+  virtual ~ApiServer() = default;
+  // The bound port.
+  virtual int port() const = 0;
+  // Stops serving; open watches end cleanly. Idempotent.
+  virtual void Stop() = 0;
+
+  // Starts serving. InvalidArgument for bad options (e.g. anonymous access
+  // on a non-loopback address, unreadable token file), Unavailable when the
+  // address cannot be bound.
+  static StatusOr<std::unique_ptr<ApiServer>> Start(
+      Store& store, Clock& clock, const ApiServerOptions& options);
+};
+
+}  // namespace kiln

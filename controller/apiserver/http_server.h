@@ -1,0 +1,44 @@
+// HttpServer: serves an HttpHandler over HTTP/1.1 (plain or TLS) on an
+// event loop (cpprestsdk/asio underneath: many watch streams do not each
+// hold a thread).
+//
+// Thread-safety: the handler is called concurrently from server threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api_types/status.h"
+#include "controller/apiserver/http.h"
+
+namespace kiln {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 6443;  // 0 = pick a free port (see HttpServer::port())
+  // TLS when both are set (PEM files); plain HTTP otherwise.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Larger bodies get 413 before the handler runs.
+  size_t max_body_bytes = 3 << 20;
+  // A streaming response whose unsent bytes exceed this is closed.
+  size_t max_stream_buffer_bytes = 4 << 20;
+};
+
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  // The bound port (the chosen one when options.port was 0).
+  virtual int port() const = 0;
+  // Stops accepting, closes open streams. Idempotent.
+  virtual void Stop() = 0;
+
+  // Starts serving `handler`. Unavailable when the address cannot be bound;
+  // InvalidArgument for bad options (e.g. unreadable TLS files).
+  static StatusOr<std::unique_ptr<HttpServer>> Start(
+      const HttpServerOptions& options, HttpHandler handler);
+};
+
+}  // namespace kiln

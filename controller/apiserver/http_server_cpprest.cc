@@ -1,0 +1,304 @@
+// The only file that knows cpprestsdk: serves an HttpHandler with
+// web::http::experimental::listener::http_listener (asio). Streaming bodies
+// use a producer_consumer_buffer flushed per write, so an open watch holds
+// buffer memory, not a thread. cpprestsdk never reports a vanished client
+// (can_write() stays true), so each stream's unsent bytes are capped.
+#include <arpa/inet.h>
+#include <cpprest/http_listener.h>
+#include <cpprest/producerconsumerstream.h>
+#include <netinet/in.h>
+#include <pplx/threadpool.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/ssl.hpp>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "controller/apiserver/http_server.h"
+
+namespace kiln {
+namespace {
+
+namespace http = web::http;
+using Listener = web::http::experimental::listener::http_listener;
+using ListenerConfig = web::http::experimental::listener::http_listener_config;
+using Buffer = concurrency::streams::producer_consumer_buffer<uint8_t>;
+
+constexpr size_t kServerThreads = 32;
+
+std::string InternalErrorBody(const std::string& message) {
+  return nlohmann::json{{"kind", "Status"},
+                        {"apiVersion", "v1"},
+                        {"metadata", nlohmann::json::object()},
+                        {"status", "Failure"},
+                        {"message", message},
+                        {"reason", "InternalError"},
+                        {"code", 500}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Decodes a query component: '+' is a space (form encoding, as Go's
+// url.Values sends it), then percent-decoding.
+std::string DecodeQueryPart(std::string s) {
+  for (char& c : s) {
+    if (c == '+') c = ' ';
+  }
+  return web::uri::decode(s);
+}
+
+// Picks a free loopback-or-host port for options.port == 0 (cpprestsdk
+// does not report the port it bound).
+StatusOr<int> PickFreePort(const std::string& host) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return UnavailableError("socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  }
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return UnavailableError("cannot bind " + host + ":0");
+  }
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+class CpprestStream final : public ResponseStream {
+ public:
+  explicit CpprestStream(size_t cap) : cap_(cap) {}
+  ~CpprestStream() override { Close(); }
+
+  Buffer& buffer() { return buf_; }
+
+  bool Write(std::string_view chunk) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_) return false;
+    if (buf_.in_avail() + chunk.size() > cap_) {
+      lock.unlock();
+      Close();  // a client that does not read is treated as gone
+      return false;
+    }
+    buf_.putn_nocopy(reinterpret_cast<const uint8_t*>(chunk.data()),
+                     chunk.size())
+        .wait();
+    buf_.sync().wait();
+    return true;
+  }
+
+  void Close() override {
+    std::vector<std::function<void()>> callbacks;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+      callbacks.swap(on_close_);
+      buf_.close(std::ios_base::out).wait();
+    }
+    for (auto& cb : callbacks) cb();
+  }
+
+  bool closed() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_;
+  }
+
+  void OnClose(std::function<void()> on_close) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closed_) {
+        on_close_.push_back(std::move(on_close));
+        return;
+      }
+    }
+    on_close();
+  }
+
+ private:
+  const size_t cap_;
+  mutable std::mutex mu_;
+  Buffer buf_;
+  bool closed_ = false;
+  std::vector<std::function<void()>> on_close_;
+};
+
+class CpprestServer final : public HttpServer {
+ public:
+  CpprestServer(HttpServerOptions options, HttpHandler handler)
+      : options_(std::move(options)), handler_(std::move(handler)) {}
+  ~CpprestServer() override { Stop(); }
+
+  Status Listen() {
+    if (options_.port == 0) {
+      ASSIGN_OR_RETURN(options_.port, PickFreePort(options_.host));
+    }
+    const bool tls =
+        !options_.tls_cert_file.empty() && !options_.tls_key_file.empty();
+    ListenerConfig config;
+    config.set_timeout(std::chrono::seconds(60));
+    if (tls) {
+      std::string cert = options_.tls_cert_file;
+      std::string key = options_.tls_key_file;
+      config.set_ssl_context_callback(
+          [cert, key](boost::asio::ssl::context& ctx) {
+            ctx.set_options(boost::asio::ssl::context::default_workarounds |
+                            boost::asio::ssl::context::no_sslv2 |
+                            boost::asio::ssl::context::no_sslv3 |
+                            boost::asio::ssl::context::no_tlsv1 |
+                            boost::asio::ssl::context::no_tlsv1_1);
+            ctx.use_certificate_chain_file(cert);
+            ctx.use_private_key_file(key, boost::asio::ssl::context::pem);
+          });
+    }
+    std::string url = std::string(tls ? "https" : "http") + "://" +
+                      options_.host + ":" + std::to_string(options_.port);
+    try {
+      listener_ = std::make_unique<Listener>(web::uri(url), config);
+      listener_->support([this](http::http_request req) { Serve(req); });
+      listener_->open().wait();
+    } catch (const std::exception& e) {
+      listener_.reset();
+      return UnavailableError("cannot listen on " + url + ": " + e.what());
+    }
+    return OkStatus();
+  }
+
+  int port() const override { return options_.port; }
+
+  void Stop() override {
+    std::vector<std::weak_ptr<CpprestStream>> streams;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      streams.swap(streams_);
+    }
+    for (auto& w : streams) {
+      if (auto s = w.lock()) s->Close();
+    }
+    if (listener_) {
+      try {
+        listener_->close().wait();
+      } catch (const std::exception&) {
+        // Closing an already failed listener: nothing left to release.
+      }
+    }
+  }
+
+ private:
+  void Serve(http::http_request req) {
+    try {
+      HttpRequest request;
+      if (!ReadRequest(req, request)) return;
+      HttpResponse response = handler_(request);
+      Reply(req, std::move(response));
+    } catch (const std::exception& e) {
+      ReplyError(req, e.what());
+    }
+  }
+
+  // Fills `out`; replies 413 and returns false when the body is too large.
+  bool ReadRequest(http::http_request& req, HttpRequest& out) {
+    out.method = req.method();
+    const web::uri& uri = req.relative_uri();
+    out.path = web::uri::decode(uri.path());
+    for (const auto& [k, v] : web::uri::split_query(uri.query())) {
+      out.query[DecodeQueryPart(k)] = DecodeQueryPart(v);
+    }
+    for (const auto& [k, v] : req.headers()) {
+      std::string key = k;
+      for (char& c : key) c = static_cast<char>(std::tolower(c));
+      out.headers[key] = v;
+    }
+    out.remote_address = req.remote_address();
+    const size_t limit = options_.max_body_bytes;
+    if (req.headers().content_length() > limit) {
+      ReplyTooLarge(req, limit);
+      return false;
+    }
+    std::vector<unsigned char> body = req.extract_vector().get();
+    if (body.size() > limit) {
+      ReplyTooLarge(req, limit);
+      return false;
+    }
+    out.body.assign(body.begin(), body.end());
+    return true;
+  }
+
+  void Reply(http::http_request& req, HttpResponse response) {
+    http::http_response resp(static_cast<http::status_code>(response.status));
+    for (const auto& [k, v] : response.headers) resp.headers().add(k, v);
+    if (!response.stream) {
+      resp.set_body(std::move(response.body), response.content_type);
+      req.reply(resp).wait();
+      return;
+    }
+    auto stream =
+        std::make_shared<CpprestStream>(options_.max_stream_buffer_bytes);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) {
+        ReplyError(req, "server is shutting down");
+        return;
+      }
+      std::erase_if(streams_, [](const auto& w) { return w.expired(); });
+      streams_.push_back(stream);
+    }
+    resp.headers().set_content_type(response.content_type);
+    resp.set_body(stream->buffer().create_istream());
+    req.reply(resp);
+    response.stream(stream);
+  }
+
+  void ReplyTooLarge(http::http_request& req, size_t limit) {
+    nlohmann::json body = {
+        {"kind", "Status"},
+        {"apiVersion", "v1"},
+        {"metadata", nlohmann::json::object()},
+        {"status", "Failure"},
+        {"message", "the request body is larger than the limit of " +
+                        std::to_string(limit) + " bytes"},
+        {"reason", "RequestEntityTooLarge"},
+        {"code", 413}};
+    req.reply(http::status_codes::RequestEntityTooLarge, body.dump(),
+              "application/json");
+  }
+
+  void ReplyError(http::http_request& req, const std::string& what) {
+    try {
+      req.reply(http::status_codes::InternalError, InternalErrorBody(what),
+                "application/json");
+    } catch (const std::exception&) {
+      // The connection is gone; there is no one left to tell.
+    }
+  }
+
+  HttpServerOptions options_;
+  const HttpHandler handler_;
+  std::unique_ptr<Listener> listener_;
+
+  std::mutex mu_;
+  bool stopped_ = false;
+  std::vector<std::weak_ptr<CpprestStream>> streams_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const HttpServerOptions& options, HttpHandler handler) {
+  static std::once_flag pool_once;
+  std::call_once(pool_once, [] {
+    crossplat::threadpool::initialize_with_threads(kServerThreads);
+  });
+  auto server = std::make_unique<CpprestServer>(options, std::move(handler));
+  RETURN_IF_ERROR(server->Listen());
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace kiln

@@ -1,0 +1,81 @@
+#include "controller/apiserver/kubeconfig.h"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/apiserver/auth_atomic_file.h"
+
+namespace kiln {
+namespace {
+
+std::string Base64(std::string_view data) {
+  std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
+  const int n = EVP_EncodeBlock(
+      out.data(), reinterpret_cast<const unsigned char*>(data.data()),
+      static_cast<int>(data.size()));
+  return std::string(reinterpret_cast<const char*>(out.data()),
+                     static_cast<size_t>(n));
+}
+
+// A YAML double-quoted scalar.
+std::string Quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u == 0x7f) {
+      char escape[8];
+      std::snprintf(escape, sizeof(escape), "\\x%02x", u);
+      out += escape;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string ClusterEntry(const KubeconfigParams& p) {
+  std::string out = "- name: " + Quoted(p.cluster_name) +
+                    "\n  cluster:\n    server: " + Quoted(p.server_url) + "\n";
+  if (!p.ca_pem.empty()) {
+    out += "    certificate-authority-data: " + Quoted(Base64(p.ca_pem)) + "\n";
+  }
+  return out;
+}
+
+std::string UserEntry(const KubeconfigParams& p) {
+  std::string out = "- name: " + Quoted(p.user_name) + "\n";
+  if (p.token.empty()) return out + "  user: {}\n";
+  return out + "  user:\n    token: " + Quoted(p.token) + "\n";
+}
+
+std::string ContextEntry(const KubeconfigParams& p) {
+  return "- name: " + Quoted(p.context_name) +
+         "\n  context:\n    cluster: " + Quoted(p.cluster_name) +
+         "\n    user: " + Quoted(p.user_name) +
+         "\n    namespace: " + Quoted(p.namespace_) + "\n";
+}
+
+}  // namespace
+
+std::string RenderKubeconfig(const KubeconfigParams& params) {
+  return "apiVersion: v1\n"
+         "kind: Config\n"
+         "clusters:\n" +
+         ClusterEntry(params) + "users:\n" + UserEntry(params) + "contexts:\n" +
+         ContextEntry(params) +
+         "current-context: " + Quoted(params.context_name) + "\n" +
+         "preferences: {}\n";
+}
+
+Status WriteKubeconfig(const std::string& path, const std::string& text) {
+  return WriteFileAtomically(path, text, kPrivateFileMode);
+}
+
+}  // namespace kiln

@@ -1,0 +1,34 @@
+// RequestInfo: what an HTTP request addresses, parsed from its method, path
+// and query as kube-apiserver's RequestInfoFactory does. Pure: no I/O.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "api_types/status.h"
+
+namespace kiln {
+
+struct RequestInfo {
+  // false for /version, /api, /apis, /openapi/..., /healthz, /metrics, ...
+  bool is_resource_request = false;
+  // Kubernetes verb: get, list, watch, create, update, patch, delete,
+  // deletecollection (resource requests); the lowercase method otherwise.
+  std::string verb;
+  std::string api_group;    // "kiln.dev"
+  std::string api_version;  // "v1"
+  std::string namespace_;   // "" for cluster-scoped or all-namespace lists
+  std::string resource;     // "builds", "nodes", "events", "sources"
+  std::string subresource;  // "status", "log" or ""
+  std::string name;         // "" for collection requests
+  std::string path;         // the request path, unchanged
+};
+
+// Parses `method` + `path` (+ query, for watch=1 / watch=true). Paths under
+// /apis/kiln.dev/v1/ that are malformed (e.g. too many segments) give
+// NotFound with a message naming the path.
+StatusOr<RequestInfo> ParseRequestInfo(
+    const std::string& method, const std::string& path,
+    const std::map<std::string, std::string>& query);
+
+}  // namespace kiln

@@ -1,0 +1,225 @@
+// Raw HTTP against a real kilnd: admission under concurrency (the TOCTOU
+// this design exists to prevent), error bodies, auth, limits, restart.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/integration/kilnd_fixture.h"
+
+namespace kiln::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kBuilds[] = "/apis/kiln.dev/v1/namespaces/default/builds";
+
+std::string BuildJson(const std::string& name, int cpus = 1,
+                      int memory_mib = 256) {
+  nlohmann::json b = {
+      {"apiVersion", "kiln.dev/v1"},
+      {"kind", "Build"},
+      {"metadata", {{"name", name}}},
+      {"spec",
+       {{"source",
+         {{"inline", {{"files", {{"Dockerfile", "FROM kiln/busybox:1\n"}}}}}}},
+        {"resources", {{"cpus", cpus}, {"memoryMiB", memory_mib}}}}}};
+  return b.dump();
+}
+
+class ApiHttpTest : public ::testing::Test {
+ protected:
+  void StartKilnd(const std::vector<std::string>& args,
+                  const std::string& dir = "") {
+    kilnd_ = Kilnd::Start(args, dir);
+    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
+  }
+
+  HttpResult Post(const std::string& path, const std::string& body,
+                  const std::string& content_type = "application/json",
+                  const std::string& token = "") {
+    return ParseCurl(
+        kilnd_->Curl({"-X", "POST", "-H", "Content-Type: " + content_type,
+                      "--data-binary", "@-", kilnd_->url() + path},
+                     token, body));
+  }
+  HttpResult Get(const std::string& path, const std::string& token = "") {
+    return ParseCurl(kilnd_->Curl({kilnd_->url() + path}, token));
+  }
+  nlohmann::json Node() {
+    HttpResult r = Get("/apis/kiln.dev/v1/nodes");
+    auto list = nlohmann::json::parse(r.body);
+    return list["items"][0];
+  }
+
+  std::unique_ptr<Kilnd> kilnd_;
+};
+
+TEST_F(ApiHttpTest, TwoHundredConcurrentCreatesAdmitExactlyTheCapacity) {
+  StartKilnd({"--capacity-cpus", "64", "--capacity-memory", "64Gi",
+              "--max-builds", "10"});
+  std::atomic<int> created{0}, rejected{0}, other{0};
+  std::vector<std::thread> threads;
+  std::vector<std::string> odd(200);
+  for (int i = 0; i < 200; ++i) {
+    threads.emplace_back([&, i] {
+      HttpResult r = Post(kBuilds, BuildJson("b" + std::to_string(i)));
+      if (r.code == 201) {
+        ++created;
+      } else if (r.code == 503) {
+        ++rejected;
+      } else {
+        ++other;
+        odd[i] = std::to_string(r.code) + " " + r.body;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created, 10);
+  EXPECT_EQ(rejected, 190);
+  EXPECT_EQ(other, 0) << ::testing::PrintToString(odd);
+  nlohmann::json node = Node();
+  EXPECT_EQ(node["status"]["allocated"]["builds"], 10);
+  EXPECT_EQ(node["status"]["allocated"]["cpus"], 10);
+  auto list = nlohmann::json::parse(Get(kBuilds).body);
+  EXPECT_EQ(list["items"].size(), 10u);
+}
+
+TEST_F(ApiHttpTest, RejectionIsA503WithRetryAfterAndFigures) {
+  StartKilnd({"--capacity-cpus", "2", "--capacity-memory", "4Gi",
+              "--max-builds", "1"});
+  ASSERT_EQ(Post(kBuilds, BuildJson("first")).code, 201);
+  CommandResult raw =
+      kilnd_->Curl({"-i", "-X", "POST", "-H", "Content-Type: application/json",
+                    "--data-binary", "@-", kilnd_->url() + kBuilds},
+                   "", BuildJson("second"));
+  EXPECT_THAT(raw.out, HasSubstr("503"));
+  EXPECT_THAT(raw.out, ::testing::ContainsRegex("[Rr]etry-[Aa]fter: [0-9]+"));
+  std::string body = raw.out.substr(raw.out.find("\r\n\r\n") + 4);
+  body = body.substr(0, body.rfind('\n'));
+  auto status = nlohmann::json::parse(body);
+  EXPECT_EQ(status["kind"], "Status");
+  EXPECT_EQ(status["reason"], "ServiceUnavailable");
+  int retry = status["details"]["retryAfterSeconds"];
+  EXPECT_GE(retry, 1);
+  EXPECT_LE(retry, 300);
+  EXPECT_EQ(status["details"]["causes"][0]["reason"], "ResourcesExhausted");
+  EXPECT_THAT(status["details"]["causes"][0]["message"].get<std::string>(),
+              HasSubstr("free"));
+  // Nothing written.
+  EXPECT_EQ(Get(std::string(kBuilds) + "/second").code, 404);
+}
+
+TEST_F(ApiHttpTest, CanNeverFitIs422NamingTheField) {
+  StartKilnd({"--capacity-cpus", "2", "--capacity-memory", "4Gi"});
+  HttpResult r = Post(kBuilds, BuildJson("huge", 8));
+  EXPECT_EQ(r.code, 422) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("spec.resources.cpus"));
+}
+
+TEST_F(ApiHttpTest, MalformedBodiesGetClearErrors) {
+  StartKilnd({});
+  HttpResult truncated = Post(kBuilds, BuildJson("t").substr(0, 40));
+  EXPECT_EQ(truncated.code, 400) << truncated.body;
+  auto status = nlohmann::json::parse(truncated.body);
+  EXPECT_EQ(status["kind"], "Status");
+
+  auto wrong_kind = nlohmann::json::parse(BuildJson("w"));
+  wrong_kind["kind"] = "Pod";
+  HttpResult kind = Post(kBuilds, wrong_kind.dump());
+  EXPECT_GE(kind.code, 400);
+  EXPECT_LT(kind.code, 500);
+  EXPECT_THAT(kind.body, HasSubstr("kind"));
+
+  auto unknown = nlohmann::json::parse(BuildJson("u"));
+  unknown["spec"]["colour"] = "red";
+  HttpResult u = Post(kBuilds, unknown.dump());
+  EXPECT_EQ(u.code, 422) << u.body;
+  EXPECT_THAT(u.body, HasSubstr("spec.colour"));
+
+  HttpResult bad_name = Post(kBuilds, BuildJson("Bad_Name"));
+  EXPECT_EQ(bad_name.code, 422);
+  EXPECT_THAT(bad_name.body, HasSubstr("metadata.name"));
+
+  std::string huge(5 << 20, 'x');
+  HttpResult big = Post(kBuilds, huge);
+  EXPECT_EQ(big.code, 413);
+
+  HttpResult yaml = Post(kBuilds,
+                         "apiVersion: kiln.dev/v1\nkind: Build\nmetadata: "
+                         "{name: y}\nspec:\n  source: {inline: {files: "
+                         "{Dockerfile: \"FROM kiln/busybox:1\"}}}\n",
+                         "application/yaml");
+  EXPECT_EQ(yaml.code, 201) << yaml.body;
+
+  HttpResult proto =
+      Post(kBuilds, "\x6b\x38\x73", "application/vnd.kubernetes.protobuf");
+  EXPECT_EQ(proto.code, 415);
+  // The server survived all of it.
+  EXPECT_EQ(Get("/healthz").code, 200);
+}
+
+TEST_F(ApiHttpTest, AuthFailures) {
+  StartKilnd({});
+  EXPECT_EQ(Get(kBuilds, "-").code, 401);
+  EXPECT_EQ(Get(kBuilds, "not-a-token").code, 401);
+  EXPECT_EQ(Get(kBuilds).code, 200);
+}
+
+TEST_F(ApiHttpTest, InsecureDevIsRefusedOffLoopback) {
+  std::string dir = MakeTempDir("kilnd-insecure-");
+  CommandResult r = RunCommand({KILND_PATH, "--data-dir", dir, "--listen",
+                                "0.0.0.0:0", "--insecure-dev"},
+                               {}, "", std::chrono::seconds(20));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.out + r.err, HasSubstr("loopback"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(ApiHttpTest, StaleResourceVersionIsAConflict) {
+  StartKilnd({});
+  HttpResult created = Post(kBuilds, BuildJson("c"));
+  ASSERT_EQ(created.code, 201);
+  auto obj = nlohmann::json::parse(created.body);
+  obj["metadata"]["labels"] = {{"a", "b"}};
+  obj["metadata"]["resourceVersion"] = "1";
+  HttpResult put = ParseCurl(
+      kilnd_->Curl({"-X", "PUT", "-H", "Content-Type: application/json",
+                    "--data-binary", "@-", kilnd_->url() + kBuilds + "/c"},
+                   "", obj.dump()));
+  EXPECT_EQ(put.code, 409) << put.body;
+  EXPECT_THAT(put.body, HasSubstr("the object has been modified"));
+}
+
+TEST_F(ApiHttpTest, RestartKeepsObjectsAndAllocations) {
+  std::string dir = MakeTempDir("kilnd-restart-");
+  StartKilnd({"--capacity-cpus", "8", "--capacity-memory", "8Gi"}, dir);
+  ASSERT_EQ(Post(kBuilds, BuildJson("keep1", 2)).code, 201);
+  ASSERT_EQ(Post(kBuilds, BuildJson("keep2", 1)).code, 201);
+  kilnd_->Stop(/*kill9=*/true);
+  kilnd_.reset();
+  StartKilnd({"--capacity-cpus", "8", "--capacity-memory", "8Gi"}, dir);
+  EXPECT_EQ(Get(std::string(kBuilds) + "/keep1").code, 200);
+  EXPECT_EQ(Get(std::string(kBuilds) + "/keep2").code, 200);
+  EXPECT_EQ(Node()["status"]["allocated"]["cpus"], 3);
+  kilnd_.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(ApiHttpTest, WatchFromZeroSendsCurrentObjectsThenEnds) {
+  StartKilnd({});
+  ASSERT_EQ(Post(kBuilds, BuildJson("w1")).code, 201);
+  // From resourceVersion 0: the current object as ADDED, then the stream
+  // ends at timeoutSeconds.
+  HttpResult w = Get(std::string(kBuilds) + "?watch=1&timeoutSeconds=2");
+  EXPECT_EQ(w.code, 200);
+  EXPECT_THAT(w.body, HasSubstr("\"type\":\"ADDED\""));
+  EXPECT_THAT(w.body, HasSubstr("\"w1\""));
+}
+
+}  // namespace
+}  // namespace kiln::testing

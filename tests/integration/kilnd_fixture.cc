@@ -1,0 +1,105 @@
+#include "tests/integration/kilnd_fixture.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#ifndef KILND_PATH
+#error "KILND_PATH must be defined by the build"
+#endif
+
+namespace kiln::testing {
+
+std::string MakeTempDir(const std::string& prefix) {
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+  char* dir = mkdtemp(tmpl.data());
+  return dir ? std::string(dir) : "";
+}
+
+std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
+                                    const std::string& data_dir) {
+  std::unique_ptr<Kilnd> k(new Kilnd());
+  k->own_dir_ = data_dir.empty();
+  k->data_dir_ = data_dir.empty() ? MakeTempDir("kilnd-") : data_dir;
+  k->home_ = k->data_dir_ + "/home";
+  std::filesystem::create_directories(k->home_);
+  std::vector<std::string> argv = {KILND_PATH, "--data-dir", k->data_dir_,
+                                   "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  // A fresh log per start: a restart on the same data dir must not find the
+  // previous run's "ready" line.
+  static int starts = 0;
+  k->child_ = std::make_unique<Child>(
+      argv, k->data_dir_ + "/kilnd-" + std::to_string(++starts) + ".log");
+  std::string log =
+      k->child_->WaitForLog("kilnd ready on ", std::chrono::seconds(30));
+  std::smatch m;
+  if (std::regex_search(log, m, std::regex("kilnd ready on (\\S+)"))) {
+    k->url_ = m[1];
+  }
+  return k;
+}
+
+Kilnd::~Kilnd() {
+  child_.reset();
+  if (own_dir_) {
+    std::error_code ec;
+    std::filesystem::remove_all(data_dir_, ec);
+  }
+}
+
+std::string Kilnd::AdminToken() const {
+  std::ifstream f(kubeconfig());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::smatch m;
+  std::string text = ss.str();
+  if (std::regex_search(text, m, std::regex("token: *\"?([^\"\\s]+)"))) {
+    return m[1];
+  }
+  return "";
+}
+
+CommandResult Kilnd::Kubectl(const std::vector<std::string>& args,
+                             const std::string& input) const {
+  std::vector<std::string> argv = {"kubectl", "--kubeconfig", kubeconfig(),
+                                   "--cache-dir", home_ + "/kube-cache"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, {{"HOME", home_}}, input);
+}
+
+CommandResult Kilnd::Curl(const std::vector<std::string>& args,
+                          const std::string& token,
+                          const std::string& input) const {
+  std::vector<std::string> argv = {"curl", "-sS", "-w", "\n%{http_code}"};
+  if (url_.rfind("https", 0) == 0) {
+    argv.push_back("--cacert");
+    argv.push_back(data_dir_ + "/pki/ca.crt");
+  }
+  std::string t = token.empty() ? AdminToken() : token;
+  if (t != "-") {
+    argv.push_back("-H");
+    argv.push_back("Authorization: Bearer " + t);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, {}, input);
+}
+
+void Kilnd::Stop(bool kill9) {
+  if (child_) child_->Signal(kill9 ? SIGKILL : SIGTERM);
+}
+
+HttpResult ParseCurl(const CommandResult& r) {
+  HttpResult h;
+  size_t nl = r.out.rfind('\n');
+  if (nl == std::string::npos) return h;
+  h.code = std::atoi(r.out.c_str() + nl + 1);
+  h.body = r.out.substr(0, nl);
+  return h;
+}
+
+}  // namespace kiln::testing
