@@ -28,6 +28,22 @@ using Buffer = concurrency::streams::producer_consumer_buffer<uint8_t>;
 
 constexpr size_t kServerThreads = 32;
 
+// Observes a task's outcome without blocking. Server threads must never
+// wait() on a cpprestsdk task: its continuation needs a pool thread, and a
+// pool full of waiting threads deadlocks (seen with a few dozen watches).
+// A failure here means the peer went away, which the stream cap and the
+// watch timeout already handle, so there is nothing to report.
+template <typename T>
+void Detach(pplx::task<T> task) {
+  task.then([](pplx::task<T> done) {
+    try {
+      done.wait();
+    } catch (const std::exception&) {
+      // Peer gone; see above.
+    }
+  });
+}
+
 std::string InternalErrorBody(const std::string& message) {
   return nlohmann::json{{"kind", "Status"},
                         {"apiVersion", "v1"},
@@ -85,10 +101,11 @@ class CpprestStream final : public ResponseStream {
       Close();  // a client that does not read is treated as gone
       return false;
     }
-    buf_.putn_nocopy(reinterpret_cast<const uint8_t*>(chunk.data()),
-                     chunk.size())
-        .wait();
-    buf_.sync().wait();
+    // producer_consumer_buffer copies in putn and publishes in sync before
+    // returning; only their bookkeeping continuations run later.
+    Detach(buf_.putn_nocopy(reinterpret_cast<const uint8_t*>(chunk.data()),
+                            chunk.size()));
+    Detach(buf_.sync());
     return true;
   }
 
@@ -99,7 +116,7 @@ class CpprestStream final : public ResponseStream {
       if (closed_) return;
       closed_ = true;
       callbacks.swap(on_close_);
-      buf_.close(std::ios_base::out).wait();
+      Detach(buf_.close(std::ios_base::out));
     }
     for (auto& cb : callbacks) cb();
   }
@@ -192,19 +209,36 @@ class CpprestServer final : public HttpServer {
   }
 
  private:
+  // Reads the body without blocking a pool thread (the continuation runs
+  // when it has arrived), then calls the handler and replies.
   void Serve(http::http_request req) {
+    auto request = std::make_shared<HttpRequest>();
     try {
-      HttpRequest request;
-      if (!ReadRequest(req, request)) return;
-      HttpResponse response = handler_(request);
-      Reply(req, std::move(response));
+      if (!ReadHead(req, *request)) return;
     } catch (const std::exception& e) {
       ReplyError(req, e.what());
+      return;
     }
+    req.extract_vector().then(
+        [this, req,
+         request](pplx::task<std::vector<unsigned char>> body) mutable {
+          try {
+            std::vector<unsigned char> bytes = body.get();
+            if (bytes.size() > options_.max_body_bytes) {
+              ReplyTooLarge(req, options_.max_body_bytes);
+              return;
+            }
+            request->body.assign(bytes.begin(), bytes.end());
+            Reply(req, handler_(*request));
+          } catch (const std::exception& e) {
+            ReplyError(req, e.what());
+          }
+        });
   }
 
-  // Fills `out`; replies 413 and returns false when the body is too large.
-  bool ReadRequest(http::http_request& req, HttpRequest& out) {
+  // Fills all but the body; replies 413 and returns false when the declared
+  // body is too large.
+  bool ReadHead(http::http_request& req, HttpRequest& out) {
     out.method = req.method();
     const web::uri& uri = req.relative_uri();
     out.path = web::uri::decode(uri.path());
@@ -217,17 +251,10 @@ class CpprestServer final : public HttpServer {
       out.headers[key] = v;
     }
     out.remote_address = req.remote_address();
-    const size_t limit = options_.max_body_bytes;
-    if (req.headers().content_length() > limit) {
-      ReplyTooLarge(req, limit);
+    if (req.headers().content_length() > options_.max_body_bytes) {
+      ReplyTooLarge(req, options_.max_body_bytes);
       return false;
     }
-    std::vector<unsigned char> body = req.extract_vector().get();
-    if (body.size() > limit) {
-      ReplyTooLarge(req, limit);
-      return false;
-    }
-    out.body.assign(body.begin(), body.end());
     return true;
   }
 
@@ -236,7 +263,7 @@ class CpprestServer final : public HttpServer {
     for (const auto& [k, v] : response.headers) resp.headers().add(k, v);
     if (!response.stream) {
       resp.set_body(std::move(response.body), response.content_type);
-      req.reply(resp).wait();
+      Detach(req.reply(resp));
       return;
     }
     auto stream =
@@ -252,7 +279,7 @@ class CpprestServer final : public HttpServer {
     }
     resp.headers().set_content_type(response.content_type);
     resp.set_body(stream->buffer().create_istream());
-    req.reply(resp);
+    Detach(req.reply(resp));
     response.stream(stream);
   }
 
@@ -266,14 +293,14 @@ class CpprestServer final : public HttpServer {
                         std::to_string(limit) + " bytes"},
         {"reason", "RequestEntityTooLarge"},
         {"code", 413}};
-    req.reply(http::status_codes::RequestEntityTooLarge, body.dump(),
-              "application/json");
+    Detach(req.reply(http::status_codes::RequestEntityTooLarge, body.dump(),
+                     "application/json"));
   }
 
   void ReplyError(http::http_request& req, const std::string& what) {
     try {
-      req.reply(http::status_codes::InternalError, InternalErrorBody(what),
-                "application/json");
+      Detach(req.reply(http::status_codes::InternalError,
+                       InternalErrorBody(what), "application/json"));
     } catch (const std::exception&) {
       // The connection is gone; there is no one left to tell.
     }

@@ -1,0 +1,161 @@
+#include "hack/bench/api_report.h"
+
+#include <fmt/format.h>
+
+namespace kiln::bench {
+namespace {
+
+using nlohmann::json;
+
+// j[key], or an empty object when absent (const operator[] would be UB).
+const json& Field(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  if (!j.is_object()) return kEmpty;
+  auto it = j.find(key);
+  return it == j.end() ? kEmpty : *it;
+}
+
+double Ms(const json& latency, const char* field) {
+  return latency.value(field, 0.0) / 1000.0;
+}
+
+std::string Pct(const json& cpu, const char* who) {
+  return fmt::format("{:.0f}%", 100 * cpu.value(who, 0.0));
+}
+
+std::string MiB(const json& mem) {
+  return fmt::format("{:.0f}", mem.value("rss_kib", 0) / 1024.0);
+}
+
+std::string NonCreated(const json& c) {
+  std::string out = fmt::format("{}", c.value("rejected", 0));
+  if (c.value("errors", 0) > 0)
+    out += fmt::format(" (+{} no response)", c.value("errors", 0));
+  return out;
+}
+
+void Creates(const json& run, std::string& out) {
+  out +=
+      "| clients | requests | 201 | non-201 | creates/s | p50 ms | p99 ms | "
+      "max ms | kilnd CPU | api_bench CPU | others' CPU |\n"
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const json& c : Field(run, "creates")) {
+    const json& l = Field(c, "latency");
+    const json& cpu = Field(c, "cpu");
+    out += fmt::format(
+        "| {} | {} | {} | {} | {:.0f} | {:.2f} | {:.2f} | {:.1f} | {} | {} | "
+        "{} |\n",
+        c.value("clients", 0), l.value("count", 0), c.value("created", 0),
+        NonCreated(c), c.value("created_per_s", 0.0), Ms(l, "p50_us"),
+        Ms(l, "p99_us"), Ms(l, "max_us"), Pct(cpu, "server"), Pct(cpu, "bench"),
+        Pct(cpu, "others"));
+  }
+  const json& fill = Field(run, "fill");
+  out += fmt::format(
+      "\nThen filled to {} stored Builds with {} clients ({:.0f} creates/s, "
+      "p99 {:.1f} ms, non-201: {}).\n",
+      run.value("stored", 0), fill.value("clients", 0),
+      fill.value("created_per_s", 0.0), Ms(Field(fill, "latency"), "p99_us"),
+      NonCreated(fill));
+  for (const json& c : Field(run, "creates")) {
+    if (!c.value("first_failure", "").empty())
+      out += fmt::format("First failure at {} clients: `{}`.\n",
+                         c.value("clients", 0), c.value("first_failure", ""));
+  }
+}
+
+void Kubectl(const json& run, std::string& out) {
+  out +=
+      "| command | objects printed | median s | min s | max s | output | "
+      "kilnd CPU | kilnd RSS after, MiB |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const json& k : Field(run, "kubectl")) {
+    out += fmt::format(
+        "| `{}` | {} | {:.2f} | {:.2f} | {:.2f} | {:.1f} MiB | {} | {} |\n",
+        k.value("command", ""), k.value("objects", 0), k.value("median_s", 0.0),
+        k.value("min_s", 0.0), k.value("max_s", 0.0),
+        k.value("output_bytes", 0) / 1048576.0, Pct(Field(k, "cpu"), "server"),
+        MiB(Field(k, "server_after")));
+  }
+}
+
+void Watch(const json& run, std::string& out) {
+  out +=
+      "| watchers | connect s | writes/s | events delivered / expected | "
+      "p50 ms | p99 ms | max ms | writer POST p50 / p99 ms | kilnd CPU | "
+      "api_bench CPU | others' CPU |\n"
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const json& w : Field(run, "watch")) {
+    const json& d = Field(w, "delivery");
+    const json& c = Field(w, "create");
+    const json& cpu = Field(w, "cpu");
+    out += fmt::format(
+        "| {} | {:.2f} | {:.1f} | {} / {} | {:.2f} | {:.2f} | {:.1f} | "
+        "{:.2f} / {:.2f} | {} | {} | {} |\n",
+        w.value("watchers", 0), w.value("connect_seconds", 0.0),
+        w.value("write_rate_per_s", 0.0), w.value("received", 0),
+        w.value("expected", 0), Ms(d, "p50_us"), Ms(d, "p99_us"),
+        Ms(d, "max_us"), Ms(c, "p50_us"), Ms(c, "p99_us"), Pct(cpu, "server"),
+        Pct(cpu, "bench"), Pct(cpu, "others"));
+  }
+  for (const json& w : Field(run, "watch")) {
+    if (w.value("connected", 0) != w.value("watchers", 0) ||
+        w.value("anomalies", 0) > 0) {
+      out += fmt::format(
+          "\n{} watchers: {} connected, {} anomalies; first: `{}`\n",
+          w.value("watchers", 0), w.value("connected", 0),
+          w.value("anomalies", 0), w.value("first_anomaly", ""));
+    }
+  }
+}
+
+void Memory(const json& run, std::string& out) {
+  out +=
+      "| kilnd state | VmRSS MiB | VmHWM MiB | threads |\n"
+      "|---|---:|---:|---:|\n";
+  auto row = [&out](const std::string& label, const json& m) {
+    out += fmt::format("| {} | {} | {:.0f} | {} |\n", label, MiB(m),
+                       m.value("hwm_kib", 0) / 1024.0, m.value("threads", 0));
+  };
+  row("started, no Builds", Field(run, "rss_start"));
+  row(fmt::format("{} Builds stored, idle", run.value("stored", 0)),
+      Field(run, "rss_idle"));
+  const json& kubectl = Field(run, "kubectl");
+  if (!kubectl.empty())
+    row("after the kubectl runs", Field(kubectl.back(), "server_after"));
+  for (const json& w : Field(run, "watch")) {
+    const int n = w.value("watchers", 0);
+    row(fmt::format("{} watchers connected", n), Field(w, "rss_connected"));
+    row(fmt::format("{} watchers, after the events", n),
+        Field(w, "rss_after_events"));
+    row(fmt::format("{} watchers closed by the client, +2 s", n),
+        Field(w, "rss_after_close"));
+  }
+}
+
+}  // namespace
+
+std::string RenderApiMarkdown(const json& run) {
+  std::string out;
+  out += "Creates through HTTPS (`POST .../namespaces/bench/builds`, ";
+  out += "small inline Build), each client a cpprestsdk `http_client` with ";
+  out += "one keep-alive TLS connection in a closed loop:\n\n";
+  Creates(run, out);
+  out += fmt::format(
+      "\n`kubectl get` with {} Builds stored (stock kubectl, 1 warm-up run "
+      "then {} timed runs):\n\n",
+      run.value("stored", 0), run.value("kubectl_runs", 0));
+  Kubectl(run, out);
+  out += fmt::format(
+      "\nWatch event latency: W streaming watches "
+      "(`?watch=1&resourceVersion=<current>`) while one writer creates "
+      "{} Builds at {:.0f}/s; latency = receive time − steady-clock time "
+      "stamped into annotation `bench/t` just before the POST:\n\n",
+      run.value("watch_writes", 0), run.value("watch_rate", 0.0));
+  Watch(run, out);
+  out += "\nkilnd memory (`/proc/PID/status`):\n\n";
+  Memory(run, out);
+  return out;
+}
+
+}  // namespace kiln::bench

@@ -1,0 +1,85 @@
+// One Kubernetes watch stream held open through cpprestsdk's asynchronous
+// http_client: the response body (chunked, newline-delimited WatchEvents) is
+// read line by line with istream::read_line continuations on the pplx
+// thread pool, so a thousand watchers need no thread each. Each ADDED event
+// whose object carries the annotations bench/run=<tag> and bench/t=<steady
+// clock ns at send> yields one latency sample (receive - send); both
+// processes run on this machine and std::chrono::steady_clock is
+// CLOCK_MONOTONIC, so the clocks agree. A benchmark helper, never run by
+// ctest.
+//
+// Thread-safe: callbacks run on pplx threads; accessors may be called from
+// any thread.
+#pragma once
+
+#include <cpprest/http_client.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "controller/runtime/mutex.h"
+#include "hack/bench/api_endpoint.h"
+#include "hack/bench/latency_stats.h"
+
+namespace kiln::bench {
+
+class StreamWatcher : public std::enable_shared_from_this<StreamWatcher> {
+ public:
+  // Sends GET `path_and_query` (which must ask for watch=1) and starts
+  // reading once the response headers arrive. Keeps no reference to
+  // `endpoint`.
+  static std::shared_ptr<StreamWatcher> Start(const ApiEndpoint& endpoint,
+                                              const std::string& path_and_query,
+                                              const std::string& tag);
+  StreamWatcher(const StreamWatcher&) = delete;
+  StreamWatcher& operator=(const StreamWatcher&) = delete;
+
+  // 200 received, stream being read.
+  bool connected() const { return connected_; }
+  // The stream ended: error, server close or Cancel().
+  bool ended() const { return ended_; }
+  // Tagged events received so far.
+  int64_t received() const { return received_; }
+  // Lines that were an ERROR event or undecodable, and the first of them
+  // (or the reason the stream failed or ended before Cancel()).
+  int64_t anomalies() const { return anomalies_; }
+  std::string first_anomaly() const EXCLUDES(mu_);
+
+  // Closes the connection; the stream ends soon after. Idempotent.
+  void Cancel();
+
+  // Receive - send of every tagged event so far.
+  LatencySamples Samples() const EXCLUDES(mu_);
+
+ private:
+  StreamWatcher(const ApiEndpoint& endpoint, std::string tag);
+
+  void OnHeaders(web::http::http_response response);
+  void ReadNext();
+  void OnLine(const std::string& line,
+              std::chrono::steady_clock::time_point now);
+  void End(const std::string& why);
+  void Anomaly(const std::string& what);
+
+  const std::string tag_needle_;  // "bench/run":"<tag>"
+  web::http::client::http_client client_;
+  pplx::cancellation_token_source cancel_;
+
+  std::atomic<bool> connected_{false};
+  std::atomic<bool> ended_{false};
+  std::atomic<bool> cancelled_{false};
+  std::atomic<int64_t> received_{0};
+  std::atomic<int64_t> anomalies_{0};
+
+  // Written by the read chain only (one continuation at a time).
+  web::http::http_response response_;
+  concurrency::streams::istream body_;
+
+  mutable Mutex mu_;
+  LatencySamples samples_ GUARDED_BY(mu_);
+  std::string first_anomaly_ GUARDED_BY(mu_);
+};
+
+}  // namespace kiln::bench
