@@ -29,7 +29,9 @@ StatusOr<double> RunOnce(const std::vector<std::string>& argv,
   args.push_back(nullptr);
   std::vector<std::string> env_text = {"HOME=" + home};
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).starts_with("HOME=")) continue;
+    const std::string_view var(*e);
+    // HOME is replaced; SSL_CERT_* are api_bench's own (see api_bench.cc).
+    if (var.starts_with("HOME=") || var.starts_with("SSL_CERT_")) continue;
     env_text.emplace_back(*e);
   }
   std::vector<char*> env;

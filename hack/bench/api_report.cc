@@ -37,8 +37,9 @@ std::string NonCreated(const json& c) {
 void Creates(const json& run, std::string& out) {
   out +=
       "| clients | requests | 201 | non-201 | creates/s | p50 ms | p99 ms | "
-      "max ms | kilnd CPU | api_bench CPU | others' CPU |\n"
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      "max ms | kilnd CPU | api_bench CPU | others' CPU | kilnd answers "
+      "`/healthz` after |\n"
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (const json& c : Field(run, "creates")) {
     const json& l = Field(c, "latency");
     const json& cpu = Field(c, "cpu");
@@ -50,17 +51,25 @@ void Creates(const json& run, std::string& out) {
         Ms(l, "p99_us"), Ms(l, "max_us"), Pct(cpu, "server"), Pct(cpu, "bench"),
         Pct(cpu, "others"));
   }
-  const json& fill = Field(run, "fill");
-  out += fmt::format(
-      "\nThen filled to {} stored Builds with {} clients ({:.0f} creates/s, "
-      "p99 {:.1f} ms, non-201: {}).\n",
-      run.value("stored", 0), fill.value("clients", 0),
-      fill.value("created_per_s", 0.0), Ms(Field(fill, "latency"), "p99_us"),
-      NonCreated(fill));
+  out += "\n";
   for (const json& c : Field(run, "creates")) {
-    if (!c.value("first_failure", "").empty())
-      out += fmt::format("First failure at {} clients: `{}`.\n",
-                         c.value("clients", 0), c.value("first_failure", ""));
+    if (c.value("first_failure", "").empty()) continue;
+    std::string codes;
+    for (const auto& [code, n] : Field(c, "by_status").items())
+      codes += fmt::format("{}{}×{}", codes.empty() ? "" : ", ",
+                           n.get<int64_t>(), code);
+    out += fmt::format("- {} clients: responses {}; first failure: `{}`\n",
+                       c.value("clients", 0), codes,
+                       c.value("first_failure", ""));
+  }
+  const json& fill = Field(run, "fill");
+  if (!fill.empty()) {
+    out += fmt::format(
+        "\nThen {} → {} stored Builds (counted by listing) with {} clients: "
+        "{:.0f} creates/s, p99 {:.1f} ms, non-201: {}.\n",
+        run.value("stored_before_fill", 0), run.value("stored", 0),
+        fill.value("clients", 0), fill.value("created_per_s", 0.0),
+        Ms(Field(fill, "latency"), "p99_us"), NonCreated(fill));
   }
 }
 
@@ -79,6 +88,13 @@ void Kubectl(const json& run, std::string& out) {
   }
 }
 
+std::string WatchLabel(const json& w) {
+  const int after = w.value("after_close_of", 0);
+  if (after == 0) return fmt::format("{}", w.value("watchers", 0));
+  return fmt::format("{} (just after {} were closed)", w.value("watchers", 0),
+                     after);
+}
+
 void Watch(const json& run, std::string& out) {
   out +=
       "| watchers | connect s | writes/s | events delivered / expected | "
@@ -92,7 +108,7 @@ void Watch(const json& run, std::string& out) {
     out += fmt::format(
         "| {} | {:.2f} | {:.1f} | {} / {} | {:.2f} | {:.2f} | {:.1f} | "
         "{:.2f} / {:.2f} | {} | {} | {} |\n",
-        w.value("watchers", 0), w.value("connect_seconds", 0.0),
+        WatchLabel(w), w.value("connect_seconds", 0.0),
         w.value("write_rate_per_s", 0.0), w.value("received", 0),
         w.value("expected", 0), Ms(d, "p50_us"), Ms(d, "p99_us"),
         Ms(d, "max_us"), Ms(c, "p50_us"), Ms(c, "p99_us"), Pct(cpu, "server"),
@@ -103,7 +119,7 @@ void Watch(const json& run, std::string& out) {
         w.value("anomalies", 0) > 0) {
       out += fmt::format(
           "\n{} watchers: {} connected, {} anomalies; first: `{}`\n",
-          w.value("watchers", 0), w.value("connected", 0),
+          WatchLabel(w), w.value("connected", 0),
           w.value("anomalies", 0), w.value("first_anomaly", ""));
     }
   }
@@ -114,22 +130,27 @@ void Memory(const json& run, std::string& out) {
       "| kilnd state | VmRSS MiB | VmHWM MiB | threads |\n"
       "|---|---:|---:|---:|\n";
   auto row = [&out](const std::string& label, const json& m) {
+    if (m.empty()) return;
     out += fmt::format("| {} | {} | {:.0f} | {} |\n", label, MiB(m),
                        m.value("hwm_kib", 0) / 1024.0, m.value("threads", 0));
   };
-  row("started, no Builds", Field(run, "rss_start"));
+  row("started, no Builds", Field(run, "rss_start_empty"));
   row(fmt::format("{} Builds stored, idle", run.value("stored", 0)),
       Field(run, "rss_idle"));
   const json& kubectl = Field(run, "kubectl");
   if (!kubectl.empty())
     row("after the kubectl runs", Field(kubectl.back(), "server_after"));
+  if (Field(run, "watch").empty()) return;
+  out +=
+      "\n| watchers | VmRSS MiB before | all connected (+1 s) | after the "
+      "events | client closed them (+2 s) |\n"
+      "|---:|---:|---:|---:|---:|\n";
   for (const json& w : Field(run, "watch")) {
-    const int n = w.value("watchers", 0);
-    row(fmt::format("{} watchers connected", n), Field(w, "rss_connected"));
-    row(fmt::format("{} watchers, after the events", n),
-        Field(w, "rss_after_events"));
-    row(fmt::format("{} watchers closed by the client, +2 s", n),
-        Field(w, "rss_after_close"));
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", WatchLabel(w),
+                       MiB(Field(w, "rss_before")),
+                       MiB(Field(w, "rss_connected")),
+                       MiB(Field(w, "rss_after_events")),
+                       MiB(Field(w, "rss_after_close")));
   }
 }
 

@@ -84,7 +84,7 @@ StatusOr<WatchLoadResult> RunWatchLoad(const ApiEndpoint& endpoint,
                                        BuildNamer& names, pid_t server_pid) {
   WatchLoadResult r;
   r.watchers = options.watchers;
-  const std::string tag = "w" + std::to_string(options.watchers);
+  const std::string& tag = options.tag;
   ASSIGN_OR_RETURN(r.rss_before, ReadProcMemory(server_pid));
   PacedWriter writer(endpoint, options.ns);
   RETURN_IF_ERROR(writer.Connect());

@@ -28,6 +28,7 @@ struct WatchLoadOptions {
   int64_t writes = 200;
   double rate_per_s = 50;
   std::string ns = "bench";
+  std::string tag = "w";  // bench/run annotation of this level's writes
   std::chrono::seconds connect_timeout{60};
   // After the last write, how long to wait for every watcher to catch up.
   std::chrono::seconds drain_timeout{20};

@@ -1,7 +1,7 @@
 // One Kubernetes watch stream held open through cpprestsdk's asynchronous
 // http_client: the response body (chunked, newline-delimited WatchEvents) is
-// read line by line with istream::read_line continuations on the pplx
-// thread pool, so a thousand watchers need no thread each. Each ADDED event
+// read in chunks by streambuf::getn continuations on the pplx thread pool
+// and split into lines, so a thousand watchers need no thread each. Each ADDED event
 // whose object carries the annotations bench/run=<tag> and bench/t=<steady
 // clock ns at send> yields one latency sample (receive - send); both
 // processes run on this machine and std::chrono::steady_clock is
@@ -15,9 +15,11 @@
 #include <cpprest/http_client.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "controller/runtime/mutex.h"
 #include "hack/bench/api_endpoint.h"
@@ -58,6 +60,7 @@ class StreamWatcher : public std::enable_shared_from_this<StreamWatcher> {
 
   void OnHeaders(web::http::http_response response);
   void ReadNext();
+  void OnBytes(size_t n, std::chrono::steady_clock::time_point now);
   void OnLine(const std::string& line,
               std::chrono::steady_clock::time_point now);
   void End(const std::string& why);
@@ -73,9 +76,11 @@ class StreamWatcher : public std::enable_shared_from_this<StreamWatcher> {
   std::atomic<int64_t> received_{0};
   std::atomic<int64_t> anomalies_{0};
 
-  // Written by the read chain only (one continuation at a time).
+  // Used by the read chain only (one continuation at a time).
   web::http::http_response response_;
   concurrency::streams::istream body_;
+  std::vector<uint8_t> chunk_ = std::vector<uint8_t>(64 * 1024);
+  std::string pending_;  // bytes after the last newline
 
   mutable Mutex mu_;
   LatencySamples samples_ GUARDED_BY(mu_);
