@@ -109,6 +109,14 @@ StatusOr<TableOptions> TableOptionsOf(const HttpRequest& request) {
   return o;
 }
 
+StatusOr<int64_t> LimitOf(const HttpRequest& request) {
+  try {
+    return int64_t{std::stoll(request.Query("limit", "0"))};
+  } catch (const std::exception&) {
+    return InvalidArgumentError("limit: must be an integer");
+  }
+}
+
 WriteOptions WriteOptionsOf(const HttpRequest& request) {
   WriteOptions o;
   o.dry_run = request.Query("dryRun") == "All";
@@ -218,6 +226,17 @@ HttpResponse ApiHandler::Object(const HttpRequest& request, int code,
   return JsonResponse(code, object);
 }
 
+HttpResponse ApiHandler::Respond(
+    const HttpRequest& request, const RequestInfo& info,
+    const std::function<nlohmann::json(const TableOptions&)>& table,
+    const nlohmann::json& object) {
+  if (!WantsTable(request.Header("accept")))
+    return Object(request, 200, object);
+  auto options = TableOptionsOf(request);
+  if (!options.ok()) return Error(options.status(), info, true);
+  return JsonResponse(200, table(*options));
+}
+
 HttpResponse ApiHandler::Handle(const HttpRequest& request) {
   auto info = ParseRequestInfo(request.method, request.path, request.query);
   if (!info.ok()) return Error(info.status(), RequestInfo{});
@@ -290,28 +309,23 @@ HttpResponse ApiHandler::HandleBuilds(const HttpRequest& request,
   if (verb == "get") {
     auto build = builds_.Get(info.namespace_, info.name);
     if (!build.ok()) return Error(build.status(), info);
-    if (WantsTable(request.Header("accept"))) {
-      auto options = TableOptionsOf(request);
-      if (!options.ok()) return Error(options.status(), info, true);
-      return JsonResponse(200, ToTable(*build, NowSeconds(clock_), *options));
-    }
-    return Object(request, 200, ToJson(*build));
+    return Respond(
+        request, info,
+        [&](const TableOptions& o) {
+          return ToTable(*build, NowSeconds(clock_), o);
+        },
+        ToJson(*build));
   }
   if (verb == "list" || verb == "deletecollection") {
     auto selector = LabelSelector::Parse(request.Query("labelSelector"));
     if (!selector.ok()) return Error(selector.status(), info, true);
     auto fields = ParseFieldSelector(request.Query("fieldSelector"), false);
     if (!fields.ok()) return Error(fields.status(), info, true);
-    int64_t limit = 0;
-    try {
-      limit = std::stoll(request.Query("limit", "0"));
-    } catch (const std::exception&) {
-      return Error(InvalidArgumentError("limit: must be an integer"), info,
-                   true);
-    }
+    auto limit = LimitOf(request);
+    if (!limit.ok()) return Error(limit.status(), info, true);
     std::optional<std::string> ns;
     if (!info.namespace_.empty()) ns = info.namespace_;
-    auto list = builds_.List(ns, *selector, limit, request.Query("continue"));
+    auto list = builds_.List(ns, *selector, *limit, request.Query("continue"));
     if (!list.ok()) return Error(list.status(), info);
     if (!fields->empty()) {
       std::erase_if(list->items, [&](const Build& b) {
@@ -327,12 +341,12 @@ HttpResponse ApiHandler::HandleBuilds(const HttpRequest& request,
         }
       }
     }
-    if (WantsTable(request.Header("accept"))) {
-      auto options = TableOptionsOf(request);
-      if (!options.ok()) return Error(options.status(), info, true);
-      return JsonResponse(200, ToTable(*list, NowSeconds(clock_), *options));
-    }
-    return Object(request, 200, ToJson(*list));
+    return Respond(
+        request, info,
+        [&](const TableOptions& o) {
+          return ToTable(*list, NowSeconds(clock_), o);
+        },
+        ToJson(*list));
   }
   if (verb == "create" || verb == "update") {
     auto body = DecodeBody(request);
@@ -386,32 +400,26 @@ HttpResponse ApiHandler::HandleNodes(const HttpRequest& request,
   if (info.verb == "get" && info.subresource.empty()) {
     auto node = nodes_.Get(info.name);
     if (!node.ok()) return Error(node.status(), info);
-    if (WantsTable(request.Header("accept"))) {
-      auto options = TableOptionsOf(request);
-      if (!options.ok()) return Error(options.status(), info, true);
-      return JsonResponse(200, ToTable(*node, NowSeconds(clock_), *options));
-    }
-    return Object(request, 200, ToJson(*node));
+    return Respond(
+        request, info,
+        [&](const TableOptions& o) {
+          return ToTable(*node, NowSeconds(clock_), o);
+        },
+        ToJson(*node));
   }
   if (info.verb == "list") {
     auto selector = LabelSelector::Parse(request.Query("labelSelector"));
     if (!selector.ok()) return Error(selector.status(), info, true);
-    int64_t limit = 0;
-    try {
-      limit = std::stoll(request.Query("limit", "0"));
-    } catch (const std::exception&) {
-      return Error(InvalidArgumentError("limit: must be an integer"), info,
-                   true);
-    }
-    auto list = nodes_.List(*selector, limit, request.Query("continue"));
+    auto limit = LimitOf(request);
+    if (!limit.ok()) return Error(limit.status(), info, true);
+    auto list = nodes_.List(*selector, *limit, request.Query("continue"));
     if (!list.ok()) return Error(list.status(), info);
-    if (WantsTable(request.Header("accept"))) {
-      auto options = TableOptionsOf(request);
-      if (!options.ok()) return Error(options.status(), info, true);
-      return JsonResponse(200, ToTable(list->items, list->metadata,
-                                       NowSeconds(clock_), *options));
-    }
-    return Object(request, 200, ToJson(*list));
+    return Respond(
+        request, info,
+        [&](const TableOptions& o) {
+          return ToTable(list->items, list->metadata, NowSeconds(clock_), o);
+        },
+        ToJson(*list));
   }
   return FromHttpError(MethodNotAllowedError(request.method, request.path,
                                              AllowedMethods(info)));

@@ -3,6 +3,7 @@
 // Status → HTTP error mapping. Thread-safe (called from server threads).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +14,7 @@
 #include "controller/apiserver/http.h"
 #include "controller/apiserver/node_registry.h"
 #include "controller/apiserver/request_info.h"
+#include "controller/apiserver/table.h"
 #include "controller/apiserver/user_info.h"
 #include "controller/apiserver/watch_server.h"
 
@@ -45,6 +47,12 @@ class ApiHandler {
   // Encodes a successful object/list response per the Accept header.
   HttpResponse Object(const HttpRequest& request, int code,
                       const nlohmann::json& object);
+  // A Table (built by `table`) when the Accept header asks for one, else
+  // `object` per Object().
+  HttpResponse Respond(
+      const HttpRequest& request, const RequestInfo& info,
+      const std::function<nlohmann::json(const TableOptions&)>& table,
+      const nlohmann::json& object);
   HttpResponse Error(const Status& status, const RequestInfo& info,
                      bool body_undecodable = false);
 
