@@ -118,8 +118,15 @@ TEST(AbandonedWatchTest, FiveHundredAbandonedWatchesGiveMemoryBack) {
   std::cout << "kilnd RSS: baseline " << baseline << " KiB; round 1 peak "
             << peak << ", settled " << after << "; round 2 peak " << peak2
             << ", settled " << after2 << " KiB\n";
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps freed memory on purpose, so RSS says nothing
+  // here; the scenario still runs for ASan/LSan to check.
+  std::cout << "RSS budget not checked: built with AddressSanitizer, whose "
+               "quarantine holds freed memory\n";
+#else
   EXPECT_LE(after, baseline + 16 * 1024);
   EXPECT_LE(after2, baseline + 24 * 1024);
+#endif
   // Still serving.
   EXPECT_EQ(ParseCurl(kilnd->Curl({kilnd->url() + "/healthz"}, "-")).code, 200);
 }
