@@ -50,6 +50,11 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                  "Open watches allowed per client (429 above)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--retained-revisions", f.retained_revisions,
+                 "Store revisions kept for watch resume and continue tokens; "
+                 "older resourceVersions get 410 Expired")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--watch-timeout-seconds", f.watch_timeout_seconds,
                  "Default server-side watch timeout (plus up to 20% jitter)")
       ->capture_default_str()

@@ -24,6 +24,7 @@ struct KilndFlags {
   int64_t max_body_bytes = 3 << 20;
   int64_t max_watches_per_client = 1000;
   int64_t watch_timeout_seconds = 300;
+  int64_t retained_revisions = 100000;
 };
 
 void AddKilndFlags(CLI::App& app, KilndFlags& flags);

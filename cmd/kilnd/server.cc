@@ -92,6 +92,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
 
   SqliteStoreOptions store_options;
   store_options.path = flags.data_dir + "/kiln.db";
+  store_options.retained_revisions = flags.retained_revisions;
   ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(store_options));
   spdlog::info("store {} at revision {}", store_options.path,
                s->store_->CurrentRevision());

@@ -221,5 +221,30 @@ TEST_F(ApiHttpTest, WatchFromZeroSendsCurrentObjectsThenEnds) {
   EXPECT_THAT(w.body, HasSubstr("\"w1\""));
 }
 
+TEST_F(ApiHttpTest, WatchResumesFromAResourceVersionAndTooOldIsGone) {
+  StartKilnd({"--retained-revisions", "8", "--capacity-cpus", "64",
+              "--capacity-memory", "64Gi", "--max-builds", "64"});
+  HttpResult first = Post(kBuilds, BuildJson("r0"));
+  ASSERT_EQ(first.code, 201);
+  std::string rv =
+      nlohmann::json::parse(first.body)["metadata"]["resourceVersion"];
+  // Resume from rv: only later changes arrive, not r0 again.
+  ASSERT_EQ(Post(kBuilds, BuildJson("r1")).code, 201);
+  HttpResult resumed = Get(std::string(kBuilds) +
+                           "?watch=1&timeoutSeconds=1&resourceVersion=" + rv);
+  EXPECT_EQ(resumed.code, 200);
+  EXPECT_THAT(resumed.body, HasSubstr("\"r1\""));
+  EXPECT_THAT(resumed.body, ::testing::Not(HasSubstr("\"r0\"")));
+  // Enough writes to compact rv away: 410 Expired, as kubectl expects
+  // before it relists.
+  for (int i = 2; i < 24; ++i) {
+    ASSERT_EQ(Post(kBuilds, BuildJson("r" + std::to_string(i))).code, 201);
+  }
+  HttpResult gone = Get(std::string(kBuilds) +
+                        "?watch=1&timeoutSeconds=1&resourceVersion=" + rv);
+  EXPECT_EQ(gone.code, 410) << gone.body;
+  EXPECT_THAT(gone.body, HasSubstr("Expired"));
+}
+
 }  // namespace
 }  // namespace kiln::testing
