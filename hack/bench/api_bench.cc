@@ -203,8 +203,8 @@ Status KubectlPhase(const RunFlags& f, nlohmann::json& out) {
 // after that many watchers were closed by the client.
 Status WatchLevel(const ApiEndpoint& endpoint, const RunFlags& f, int watchers,
                   int after_close_of, nlohmann::json& out) {
-  const std::string tag = (after_close_of > 0 ? "a" : "w") +
-                          std::to_string(watchers);
+  const std::string tag =
+      (after_close_of > 0 ? "a" : "w") + std::to_string(watchers);
   BuildNamer names(tag);
   WatchLoadOptions o;
   o.watchers = watchers;
@@ -234,8 +234,8 @@ Status WatchPhase(const ApiEndpoint& endpoint, const RunFlags& f,
   for (int watchers : f.watchers)
     RETURN_IF_ERROR(WatchLevel(endpoint, f, watchers, 0, out));
   if (f.watch_after_close > 0 && !f.watchers.empty()) {
-    RETURN_IF_ERROR(WatchLevel(endpoint, f, f.watch_after_close,
-                               f.watchers.back(), out));
+    RETURN_IF_ERROR(
+        WatchLevel(endpoint, f, f.watch_after_close, f.watchers.back(), out));
   }
   return OkStatus();
 }
@@ -282,9 +282,10 @@ int Main(int argc, char** argv) {
   AddRunFlags(*run, flags);
   CLI::App* md = app.add_subcommand("markdown", "Render a run as Markdown");
   std::vector<std::string> in;
-  md->add_option("--in", in,
-                 "JSON of `api_bench run`; several are merged: arrays (levels) are "
-      "concatenated, other keys: the later file wins")
+  md->add_option(
+        "--in", in,
+        "JSON of `api_bench run`; several are merged: arrays (levels) are "
+        "concatenated, other keys: the later file wins")
       ->required();
   CLI11_PARSE(app, argc, argv);
 

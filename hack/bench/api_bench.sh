@@ -134,9 +134,10 @@ busy_before="$busy"
 # --- kilnd ------------------------------------------------------------------
 notes="$work/notes.md"
 : >"$notes"
+touch "$work/kilnd.log"
 start_kilnd() {
   local before i
-  before="$(grep -c 'kilnd ready' "$work/kilnd.log" 2>/dev/null || true)"
+  before="$(grep -c 'kilnd ready' "$work/kilnd.log" || true)"
   "$kilnd" --data-dir "$data" --listen 127.0.0.1:0 \
     --capacity-cpus 100000 --capacity-memory 100000Gi --max-builds 100000 \
     --max-watches-per-client 5000 >>"$work/kilnd.log" 2>&1 &
@@ -259,18 +260,24 @@ How to read it:
   allocation, guarded by the Node's resourceVersion, and retried up to 50
   times on conflict (`RunNodeTxn`, controller/apiserver/node_txn.cc). Only
   one create per Node can win each group commit, so concurrent creates
-  conflict and retry; a create that loses 50 times is answered 503
-  "node ... is too contended". That is why throughput falls rather than
-  rises with clients, and why non-201 answers appear at all.
-- "kilnd answers /healthz after: no — wedged": kilnd's HTTP server runs
-  handlers on cpprestsdk's 32-thread pool (`kServerThreads`,
-  controller/apiserver/http_server_cpprest.cc) and each handler blocks on
-  `extract_vector().get()` for the request body, whose read needs a thread
-  of the same pool. With 32 or more requests in flight every pool thread
-  can be blocked waiting for a body that no thread is left to read: kilnd
-  then answers nothing, not even TLS handshakes, and in our runs did not
-  exit on SIGTERM either (the script kills it). gdb showed all 32 pool
-  threads in `CpprestServer::Serve` waiting on that task.
+  conflict and retry, and a create that loses 50 times is answered 503
+  "node ... is too contended": that is where the non-201 answers come
+  from, already with 2 clients, and why creates/s does not grow with
+  clients (on a quieter machine 1 client did ~420–640/s and 16 clients
+  ~160–200/s; when other work saturates the CPUs, one client's
+  request/response hand-offs wait for a CPU and more clients can win).
+- "kilnd answers /healthz after: no — wedged" (timing-dependent: it
+  happened in two of our early runs, at 64 and at 32 clients, both while
+  other work saturated the CPUs, and not in later ones): kilnd's HTTP
+  handlers run on cpprestsdk's 32-thread pool (`kServerThreads`,
+  controller/apiserver/http_server_cpprest.cc) and block on cpprestsdk
+  tasks (`extract_vector().get()` for the body, `reply(...).wait()`)
+  whose continuations are queued on that same pool. When 32 handlers
+  block at once no thread is left to run the continuations: kilnd then
+  answers nothing, not even TLS handshakes, and did not exit on SIGTERM
+  (the script kills it). gdb showed all 32 pool threads in
+  `CpprestServer::Serve`, waiting right after `extract_vector()`'s
+  `.then`.
 - Watch latency is measured from just before the writer's POST, so it
   includes the durable create (see "writer POST"). kilnd serializes every
   event once per watcher (`WatchServer::Session::Send` copies and dumps the
@@ -289,7 +296,13 @@ How to read it:
   requests/s, burst 10) makes the last ~10 pages wait ~185 ms each
   (`kubectl -v=6`: "Waited for ...ms due to client-side throttling"),
   while kilnd answers each page in ~10–30 ms. `--chunk-size=0` (one
-  request) shows the time without that throttling.
+  request) shows the time without that throttling; it also shows what an
+  unpaginated list costs kilnd: the whole list is built in memory, and
+  glibc keeps the freed memory in the arena of whichever pool thread
+  served it, so RSS climbs with every such request (measured separately
+  with curl: +~78 MB per unpaginated 10,000-Build Table list, 43 → 572 MB
+  after 8; with `MALLOC_ARENA_MAX=1` it levels off at ~100 MB, so it is
+  arena retention, not a leak).
 EOF
 } >"$section"
 

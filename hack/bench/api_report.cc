@@ -58,14 +58,15 @@ void Creates(const json& run, std::string& out) {
     for (const auto& [code, n] : Field(c, "by_status").items())
       codes += fmt::format("{}{}×{}", codes.empty() ? "" : ", ",
                            n.get<int64_t>(), code);
-    out += fmt::format("- {} clients: responses {}; first failure: `{}`\n",
-                       c.value("clients", 0), codes,
-                       c.value("first_failure", ""));
+    out +=
+        fmt::format("- {} clients: responses {}; first failure: `{}`\n",
+                    c.value("clients", 0), codes, c.value("first_failure", ""));
   }
   const json& fill = Field(run, "fill");
   if (!fill.empty()) {
     out += fmt::format(
-        "\nThen {} → {} stored Builds (counted by listing) with {} clients: "
+        "\nThen {} → {} stored Builds (counted by listing) with {} "
+        "client(s): "
         "{:.0f} creates/s, p99 {:.1f} ms, non-201: {}.\n",
         run.value("stored_before_fill", 0), run.value("stored", 0),
         fill.value("clients", 0), fill.value("created_per_s", 0.0),
@@ -119,8 +120,8 @@ void Watch(const json& run, std::string& out) {
         w.value("anomalies", 0) > 0) {
       out += fmt::format(
           "\n{} watchers: {} connected, {} anomalies; first: `{}`\n",
-          WatchLabel(w), w.value("connected", 0),
-          w.value("anomalies", 0), w.value("first_anomaly", ""));
+          WatchLabel(w), w.value("connected", 0), w.value("anomalies", 0),
+          w.value("first_anomaly", ""));
     }
   }
 }
@@ -139,18 +140,18 @@ void Memory(const json& run, std::string& out) {
       Field(run, "rss_idle"));
   const json& kubectl = Field(run, "kubectl");
   if (!kubectl.empty())
-    row("after the kubectl runs", Field(kubectl.back(), "server_after"));
+    row(fmt::format("after `{}`", kubectl.back().value("command", "")),
+        Field(kubectl.back(), "server_after"));
   if (Field(run, "watch").empty()) return;
   out +=
       "\n| watchers | VmRSS MiB before | all connected (+1 s) | after the "
       "events | client closed them (+2 s) |\n"
       "|---:|---:|---:|---:|---:|\n";
   for (const json& w : Field(run, "watch")) {
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", WatchLabel(w),
-                       MiB(Field(w, "rss_before")),
-                       MiB(Field(w, "rss_connected")),
-                       MiB(Field(w, "rss_after_events")),
-                       MiB(Field(w, "rss_after_close")));
+    out += fmt::format(
+        "| {} | {} | {} | {} | {} |\n", WatchLabel(w),
+        MiB(Field(w, "rss_before")), MiB(Field(w, "rss_connected")),
+        MiB(Field(w, "rss_after_events")), MiB(Field(w, "rss_after_close")));
   }
 }
 

@@ -1,10 +1,10 @@
 // One Kubernetes watch stream held open through cpprestsdk's asynchronous
 // http_client: the response body (chunked, newline-delimited WatchEvents) is
 // read in chunks by streambuf::getn continuations on the pplx thread pool
-// and split into lines, so a thousand watchers need no thread each. Each ADDED event
-// whose object carries the annotations bench/run=<tag> and bench/t=<steady
-// clock ns at send> yields one latency sample (receive - send); both
-// processes run on this machine and std::chrono::steady_clock is
+// and split into lines, so a thousand watchers need no thread each. Each ADDED
+// event whose object carries the annotations bench/run=<tag> and
+// bench/t=<steady clock ns at send> yields one latency sample (receive - send);
+// both processes run on this machine and std::chrono::steady_clock is
 // CLOCK_MONOTONIC, so the clocks agree. A benchmark helper, never run by
 // ctest.
 //
