@@ -5,6 +5,7 @@
 
 #include "api_types/node_json.h"
 #include "controller/apiserver/admission.h"
+#include "controller/runtime/mutex.h"
 
 namespace kiln {
 namespace {
@@ -43,6 +44,13 @@ TxnOp NodeUpdateOp(const Node& node, int64_t node_revision) {
 
 StatusOr<TxnResult> RunNodeTxn(Store& store, const std::string& node_name,
                                const NodeTxnPlanner& plan) {
+  // Node transactions of this process run one at a time: without this, every
+  // create in a group-commit batch raced for the same Node revision and, with
+  // 16+ concurrent clients, some gave up after kMaxNodeTxnAttempts although
+  // capacity was free. The Txn's expected revision stays the guarantee
+  // across processes (several kilnd replicas later).
+  static Mutex node_txn_mu;
+  MutexLock lock(node_txn_mu);
   const ObjectKey node_key = NodeObjectKey(node_name);
   for (int attempt = 0; attempt < kMaxNodeTxnAttempts; ++attempt) {
     ASSIGN_OR_RETURN(ReadNodeResult read, ReadNode(store, node_name));
