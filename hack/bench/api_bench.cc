@@ -49,10 +49,9 @@ struct RunFlags {
   int level_seconds = 6;
   std::vector<std::string> phases = {"creates", "fill", "kubectl", "watch"};
   int64_t stored = 10000;
-  // 1: more clients only add Node allocation conflicts (fewer creates/s)
-  // and 32 or more can wedge kilnd (see the "API server" section of
-  // docs/benchmarks.md).
-  int fill_clients = 1;
+  // 16: well below the 32 concurrent requests that can wedge kilnd (see the
+  // "API server" section of docs/benchmarks.md).
+  int fill_clients = 16;
   int kubectl_runs = 5;
   std::vector<int> watchers = {1, 100, 1000};
   int64_t watch_writes = 200;

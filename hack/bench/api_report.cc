@@ -43,17 +43,21 @@ void Creates(const json& run, std::string& out) {
   for (const json& c : Field(run, "creates")) {
     const json& l = Field(c, "latency");
     const json& cpu = Field(c, "cpu");
+    // Requests: answered (latency samples) plus those that got no answer.
     out += fmt::format(
         "| {} | {} | {} | {} | {:.0f} | {:.2f} | {:.2f} | {:.1f} | {} | {} | "
-        "{} |\n",
-        c.value("clients", 0), l.value("count", 0), c.value("created", 0),
-        NonCreated(c), c.value("created_per_s", 0.0), Ms(l, "p50_us"),
-        Ms(l, "p99_us"), Ms(l, "max_us"), Pct(cpu, "server"), Pct(cpu, "bench"),
-        Pct(cpu, "others"));
+        "{} | {} |\n",
+        c.value("clients", 0), l.value("count", 0) + c.value("errors", 0),
+        c.value("created", 0), NonCreated(c), c.value("created_per_s", 0.0),
+        Ms(l, "p50_us"), Ms(l, "p99_us"), Ms(l, "max_us"), Pct(cpu, "server"),
+        Pct(cpu, "bench"), Pct(cpu, "others"),
+        c.value("healthy_after", true) ? "yes" : "**no — wedged**");
   }
-  out += "\n";
+  bool first = true;
   for (const json& c : Field(run, "creates")) {
     if (c.value("first_failure", "").empty()) continue;
+    if (first) out += "\n";
+    first = false;
     std::string codes;
     for (const auto& [code, n] : Field(c, "by_status").items())
       codes += fmt::format("{}{}×{}", codes.empty() ? "" : ", ",
