@@ -2,22 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "hack/bench/report_json.h"
+
 namespace kiln::bench {
 namespace {
 
 using nlohmann::json;
-
-// j[key], or an empty object when absent (const operator[] would be UB).
-const json& Field(const json& j, const char* key) {
-  static const json kEmpty = json::object();
-  if (!j.is_object()) return kEmpty;
-  auto it = j.find(key);
-  return it == j.end() ? kEmpty : *it;
-}
-
-double Ms(const json& latency, const char* field) {
-  return latency.value(field, 0.0) / 1000.0;
-}
 
 std::string Pct(const json& cpu, const char* who) {
   return fmt::format("{:.0f}%", 100 * cpu.value(who, 0.0));
