@@ -1,6 +1,7 @@
 #include "controller/apiserver/api_handler.h"
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 #include "api_types/build_json.h"
@@ -19,6 +20,18 @@
 
 namespace kiln {
 namespace {
+
+// /healthz, /livez, /readyz and their checks ("/healthz/ping").
+bool IsHealthPath(std::string_view path) {
+  for (std::string_view root : {"/healthz", "/livez", "/readyz"}) {
+    if (path == root) return true;
+    if (path.size() > root.size() && path.substr(0, root.size()) == root &&
+        path[root.size()] == '/') {
+      return true;
+    }
+  }
+  return false;
+}
 
 HttpResponse JsonResponse(int code, const nlohmann::json& body) {
   HttpResponse r;
@@ -240,6 +253,14 @@ HttpResponse ApiHandler::Respond(
 HttpResponse ApiHandler::Handle(const HttpRequest& request) {
   auto info = ParseRequestInfo(request.method, request.path, request.query);
   if (!info.ok()) return Error(info.status(), RequestInfo{});
+  // Probes (kubelet, load balancers, scripts) carry no credentials: health
+  // answers anonymous GETs, as kube-apiserver's public-info role does. A
+  // request that does offer a token is still authenticated (a bad one is
+  // 401).
+  if (IsHealthPath(request.path) && request.method == "GET" &&
+      request.Header("authorization").empty()) {
+    return HandleNonResource(request, *info);
+  }
   auto user = authenticator_->Authenticate(request);
   if (!user.ok()) return Error(user.status(), *info);
   if (Status s = Authorize(*user, *info); !s.ok()) return Error(s, *info);
@@ -275,7 +296,7 @@ HttpResponse ApiHandler::HandleNonResource(const HttpRequest& request,
   if (request.method != "GET") {
     return FromHttpError(MethodNotAllowedError(request.method, p, {"GET"}));
   }
-  if (p == "/healthz" || p == "/livez" || p == "/readyz") {
+  if (IsHealthPath(p)) {
     HttpResponse r;
     r.content_type = "text/plain";
     r.body = "ok";

@@ -25,6 +25,10 @@ struct HttpServerOptions {
   size_t max_body_bytes = 3 << 20;
   // A streaming response whose unsent bytes exceed this is closed.
   size_t max_stream_buffer_bytes = 4 << 20;
+  // Threads that run the handler. Network I/O has its own threads, so a
+  // handler that blocks (a durable commit, a slow disk) never stalls the
+  // reading and writing of other requests and open watch streams.
+  size_t handler_threads = 16;
 };
 
 class HttpServer {

@@ -11,12 +11,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/ssl.hpp>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "controller/apiserver/http_server.h"
+#include "controller/runtime/thread_pool.h"
 
 namespace kiln {
 namespace {
@@ -26,7 +28,9 @@ using Listener = web::http::experimental::listener::http_listener;
 using ListenerConfig = web::http::experimental::listener::http_listener_config;
 using Buffer = concurrency::streams::producer_consumer_buffer<uint8_t>;
 
-constexpr size_t kServerThreads = 32;
+// cpprestsdk's I/O threads: they only parse, read and write; handlers run
+// on the server's own pool (HttpServerOptions::handler_threads).
+constexpr size_t kServerThreads = 8;
 
 // Observes a task's outcome without blocking. Server threads must never
 // wait() on a cpprestsdk task: its continuation needs a pool thread, and a
@@ -42,6 +46,26 @@ void Detach(pplx::task<T> task) {
       // Peer gone; see above.
     }
   });
+}
+
+// Sets a byte body. cpprestsdk's std::string overloads read a string buffer
+// through a streambuf<unsigned char> (undefined behaviour UBSan reports), so
+// bodies always go in as bytes.
+void SetBody(http::http_response& resp, const std::string& body,
+             const std::string& content_type) {
+  std::vector<unsigned char> bytes(body.begin(), body.end());
+  const size_t length = bytes.size();
+  resp.set_body(
+      concurrency::streams::bytestream::open_istream(std::move(bytes)), length,
+      content_type);
+}
+
+// Replies with a complete body (see SetBody).
+void ReplyWith(http::http_request& req, http::status_code code,
+               const std::string& body, const std::string& content_type) {
+  http::http_response resp(code);
+  SetBody(resp, body, content_type);
+  Detach(req.reply(resp));
 }
 
 std::string InternalErrorBody(const std::string& message) {
@@ -148,7 +172,10 @@ class CpprestStream final : public ResponseStream {
 class CpprestServer final : public HttpServer {
  public:
   CpprestServer(HttpServerOptions options, HttpHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)) {}
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        handler_pool_(std::make_unique<ThreadPool>(
+            std::max<size_t>(1, options_.handler_threads))) {}
   ~CpprestServer() override { Stop(); }
 
   Status Listen() {
@@ -209,8 +236,9 @@ class CpprestServer final : public HttpServer {
   }
 
  private:
-  // Reads the body without blocking a pool thread (the continuation runs
-  // when it has arrived), then calls the handler and replies.
+  // Reads the body without blocking an I/O thread (the continuation runs
+  // when it has arrived), then runs the handler on the handler pool and
+  // replies from there.
   void Serve(http::http_request req) {
     auto request = std::make_shared<HttpRequest>();
     try {
@@ -229,10 +257,17 @@ class CpprestServer final : public HttpServer {
               return;
             }
             request->body.assign(bytes.begin(), bytes.end());
-            Reply(req, handler_(*request));
           } catch (const std::exception& e) {
             ReplyError(req, e.what());
+            return;
           }
+          handler_pool_->Post([this, req, request]() mutable {
+            try {
+              Reply(req, handler_(*request));
+            } catch (const std::exception& e) {
+              ReplyError(req, e.what());
+            }
+          });
         });
   }
 
@@ -262,7 +297,7 @@ class CpprestServer final : public HttpServer {
     http::http_response resp(static_cast<http::status_code>(response.status));
     for (const auto& [k, v] : response.headers) resp.headers().add(k, v);
     if (!response.stream) {
-      resp.set_body(std::move(response.body), response.content_type);
+      SetBody(resp, response.body, response.content_type);
       Detach(req.reply(resp));
       return;
     }
@@ -293,14 +328,14 @@ class CpprestServer final : public HttpServer {
                         std::to_string(limit) + " bytes"},
         {"reason", "RequestEntityTooLarge"},
         {"code", 413}};
-    Detach(req.reply(http::status_codes::RequestEntityTooLarge, body.dump(),
-                     "application/json"));
+    ReplyWith(req, http::status_codes::RequestEntityTooLarge, body.dump(),
+              "application/json");
   }
 
   void ReplyError(http::http_request& req, const std::string& what) {
     try {
-      Detach(req.reply(http::status_codes::InternalError,
-                       InternalErrorBody(what), "application/json"));
+      ReplyWith(req, http::status_codes::InternalError, InternalErrorBody(what),
+                "application/json");
     } catch (const std::exception&) {
       // The connection is gone; there is no one left to tell.
     }
@@ -313,6 +348,8 @@ class CpprestServer final : public HttpServer {
   std::mutex mu_;
   bool stopped_ = false;
   std::vector<std::weak_ptr<CpprestStream>> streams_;
+  // Last: its destructor runs queued handlers, which use the fields above.
+  std::unique_ptr<ThreadPool> handler_pool_;
 };
 
 }  // namespace

@@ -168,6 +168,11 @@ TEST_F(ApiHttpTest, AuthFailures) {
   EXPECT_EQ(Get(kBuilds, "-").code, 401);
   EXPECT_EQ(Get(kBuilds, "not-a-token").code, 401);
   EXPECT_EQ(Get(kBuilds).code, 200);
+  // Health probes need no credentials; a bad credential is still refused.
+  EXPECT_EQ(Get("/healthz", "-").code, 200);
+  EXPECT_EQ(Get("/readyz/ping", "-").code, 200);
+  EXPECT_EQ(Get("/healthz", "not-a-token").code, 401);
+  EXPECT_EQ(Post("/healthz", "", "application/json", "-").code, 401);
 }
 
 TEST_F(ApiHttpTest, InsecureDevIsRefusedOffLoopback) {

@@ -1,9 +1,11 @@
 #include "tests/integration/kilnd_fixture.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 
@@ -46,6 +48,15 @@ std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
 
 Kilnd::~Kilnd() {
   child_.reset();
+  // The data dir is about to go: a failing test shows what kilnd said.
+  if (::testing::Test::HasFailure()) {
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir_)) {
+      if (entry.path().extension() != ".log") continue;
+      std::ifstream f(entry.path());
+      std::cerr << "---- " << entry.path().filename().string() << " ----\n"
+                << f.rdbuf() << "---- end ----\n";
+    }
+  }
   if (own_dir_) {
     std::error_code ec;
     std::filesystem::remove_all(data_dir_, ec);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -43,6 +44,40 @@ class KubectlTest : public ::testing::Test {
         << "\nstderr: " << r.err
         << "\nkilnd log tail: " << kilnd_->process().Log();
     return r.out;
+  }
+
+  // Runs a kubectl watch (`args`, killed by --request-timeout) in the
+  // background, calls `change` once it is listening, and returns what the
+  // watch printed.
+  std::string WatchWhile(const std::vector<std::string>& args,
+                         const std::function<void()>& change) {
+    CommandResult r;
+    std::vector<std::string> argv = args;
+    argv.push_back("--request-timeout=6s");
+    std::thread watcher([&] { r = kilnd_->Kubectl(argv); });
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    change();
+    watcher.join();
+    return r.out + r.err;
+  }
+
+  // The example manifest under another name.
+  std::string NamedBuild(const std::string& name) const {
+    std::ifstream f(Example());
+    std::string text((std::istreambuf_iterator<char>(f)),
+                     std::istreambuf_iterator<char>());
+    const std::string from = "name: hello";
+    text.replace(text.find(from), from.size(), "name: " + name);
+    return text;
+  }
+
+  static size_t Count(const std::string& text, const std::string& needle) {
+    size_t n = 0;
+    for (size_t p = text.find(needle); p != std::string::npos;
+         p = text.find(needle, p + 1)) {
+      ++n;
+    }
+    return n;
   }
 
   std::unique_ptr<Kilnd> kilnd_;
@@ -156,29 +191,22 @@ TEST_F(KubectlTest, StatusSubresourceIsRefusedForUsers) {
 
 TEST_F(KubectlTest, WatchShowsChangesAsTheyHappen) {
   Ok({"apply", "-f", Example()});
-  std::string log_path = kilnd_->data_dir() + "/watch.out";
-  // kubectl get -w streams until killed; run it in the background with a
-  // timeout, make a change, then read what it printed.
-  std::thread watcher([&] {
-    CommandResult r =
-        kilnd_->Kubectl({"get", "builds", "-w", "--request-timeout=8s"});
-    std::ofstream(log_path) << r.out << r.err;
+  std::string text = WatchWhile({"get", "builds", "-w"}, [&] {
+    Ok({"label", "build", "hello", "seen=yes"});
+    Ok({"delete", "build", "hello"});
   });
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  Ok({"label", "build", "hello", "seen=yes"});
-  Ok({"delete", "build", "hello"});
-  watcher.join();
-  std::ifstream f(log_path);
-  std::string text((std::istreambuf_iterator<char>(f)),
-                   std::istreambuf_iterator<char>());
-  EXPECT_THAT(text, HasSubstr("hello"));
   // The initial row plus at least one change row.
-  size_t rows = 0;
-  for (size_t p = text.find("hello"); p != std::string::npos;
-       p = text.find("hello", p + 1)) {
-    ++rows;
-  }
-  EXPECT_GE(rows, 2u) << text;
+  EXPECT_GE(Count(text, "hello"), 2u) << text;
+}
+
+TEST_F(KubectlTest, WatchOnlyShowsOnlyChanges) {
+  Ok({"apply", "-f", Example()});
+  std::string text =
+      WatchWhile({"get", "builds", "--watch-only", "-o", "name"}, [&] {
+        Ok({"create", "-f", "-"}, NamedBuild("second"));
+      });
+  EXPECT_THAT(text, HasSubstr("build.kiln.dev/second"));
+  EXPECT_THAT(text, Not(HasSubstr("build.kiln.dev/hello"))) << text;
 }
 
 TEST_F(KubectlTest, ExplainDescribesBuildSpec) {

@@ -30,6 +30,11 @@ struct DurationCase {
   std::string want;
 };
 
+// Names the case in test listings (ctest shows it).
+void PrintTo(const DurationCase& c, std::ostream* os) {
+  *os << c.d.count() << "s->" << c.want;
+}
+
 class HumanDurationTest : public ::testing::TestWithParam<DurationCase> {};
 
 TEST_P(HumanDurationTest, FormatsLikeKubectl) {
