@@ -11,6 +11,10 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   libcpprest-dev libssl-dev openssl prometheus-cpp-dev
   etcd-server etcd-client curl
+  # builds: buildah (chroot isolation), the embedded registry, the offline
+  # base image, and skopeo to inspect pushed images in tests
+  buildah runc uidmap fuse-overlayfs golang-github-containers-common
+  docker-registry busybox-static skopeo
 )
 
 missing=()
