@@ -1,0 +1,74 @@
+// BuildReconciler: drives one Build towards a terminal phase through its
+// builder VM (design.md "Reconcile loop"). Level-triggered and idempotent:
+// each call reads the Build and its VM, takes ONE step, and says when to
+// look again. It keeps no state of its own, so a restarted kilnd continues
+// every unfinished Build by calling it again (crash recovery is the normal
+// path).
+//
+// Every status write carries the resourceVersion just read (a concurrent
+// change makes the write fail with Aborted and the reconcile is retried
+// from a fresh read), and terminal phases are never left (the registry
+// refuses it), so a late "Ready" can never replace "Cancelled".
+//
+// Thread-safe: Reconcile may run concurrently for different keys.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "api_types/build.h"
+#include "controller/runtime/clock.h"
+#include "controller/runtime/reconciler.h"
+#include "controller/vm/vm_driver.h"
+#include "reconcilers/build_client.h"
+
+namespace kiln {
+
+struct BuildReconcilerOptions {
+  std::string node_name;
+  // HOST:PORT of the image registry (unqualified-search for FROM lines).
+  std::string registry;
+  // Build logs: LOGS_DIR/<uid>.log (kept after the VM is gone).
+  std::string logs_dir;
+  // Uploaded source archives: SOURCES_DIR/<sha256 hex>.
+  std::string sources_dir;
+  // How long a deleted VM gets to clean up before it is killed.
+  std::chrono::milliseconds vm_delete_grace{10000};
+  // How often a running VM is looked at.
+  std::chrono::milliseconds poll_interval{1000};
+};
+
+class BuildReconciler final : public Reconciler {
+ public:
+  BuildReconciler(BuildClient& builds, VmDriver& driver, Clock& clock,
+                  BuildReconcilerOptions options);
+
+  // `key` is a builds key (namespace + name).
+  StatusOr<ReconcileResult> Reconcile(const ObjectKey& key) override;
+
+  // The job the VM of `build` runs (exposed for tests).
+  AgentJob JobFor(const Build& build) const;
+
+ private:
+  StatusOr<ReconcileResult> ReconcileActive(Build build);
+  // The Build is gone: delete any VM recorded as its own.
+  Status DeleteVmsOf(const ObjectKey& key);
+  // Deletes the VM of `build` (absent is fine). Errors are logged; GC
+  // retries.
+  void DeleteVm(const Build& build);
+  // Writes a terminal status: phase, reason, message, completedAt,
+  // duration, Ready condition.
+  StatusOr<Build> Finish(Build build, BuildPhase phase,
+                         const std::string& reason, const std::string& message);
+  // Writes `build` (whose status the caller changed); the Ready condition
+  // and observedGeneration are kept consistent here.
+  StatusOr<Build> Write(Build build);
+  std::chrono::milliseconds UntilDeadline(const Build& build) const;
+
+  BuildClient& builds_;
+  VmDriver& driver_;
+  Clock& clock_;
+  const BuildReconcilerOptions options_;
+};
+
+}  // namespace kiln
