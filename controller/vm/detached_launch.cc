@@ -1,0 +1,344 @@
+#include "controller/vm/detached_launch.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include "controller/vm/agent_contract.h"
+
+namespace kiln {
+namespace {
+
+// Everything the children need, prepared before fork: after fork they only
+// read it.
+struct ChildContext {
+  const char* path = nullptr;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  const char* hostname = nullptr;
+  const char* work_dir = nullptr;
+  const char* output_path = nullptr;
+  std::vector<const char*> procs_files;
+  std::string pid_tmp, pid_path, exit_tmp, exit_path;
+  int max_fd = 1024;
+  int report_fd = -1;  // write end of the caller's pipe
+};
+
+// A fixed-size text buffer for the children (no allocation).
+class Buf {
+ public:
+  void Add(const char* s) {
+    while (*s != '\0' && len_ + 1 < sizeof(data_)) data_[len_++] = *s++;
+  }
+  void AddInt(int64_t v) {
+    if (v < 0) {
+      Add("-");
+      v = -v;
+    }
+    char digits[24];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v > 0);
+    while (n > 0 && len_ + 1 < sizeof(data_)) data_[len_++] = digits[--n];
+  }
+  const char* c_str() {
+    data_[len_] = '\0';
+    return data_;
+  }
+  size_t size() const { return len_; }
+
+ private:
+  char data_[512];
+  size_t len_ = 0;
+};
+
+void WriteAll(int fd, const char* data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    data += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+// Tells the caller that `step` (+ `detail`) failed with `err`, then exits.
+[[noreturn]] void Fail(const ChildContext& ctx, const char* step,
+                       const char* detail, int err) {
+  Buf b;
+  b.Add("E");
+  b.Add(step);
+  b.Add(detail);
+  b.Add("\t");
+  b.AddInt(err);
+  b.Add("\n");
+  WriteAll(ctx.report_fd, b.c_str(), b.size());
+  _exit(127);
+}
+
+bool WriteFileAtomically(const std::string& tmp, const std::string& path,
+                         Buf& content) {
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  WriteAll(fd, content.c_str(), content.size());
+  fsync(fd);
+  close(fd);
+  return rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+uint64_t StartTimeOf(pid_t pid) {
+  Buf path;
+  path.Add("/proc/");
+  path.AddInt(pid);
+  path.Add("/stat");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[1024];
+  ssize_t n = read(fd, text, sizeof(text));
+  close(fd);
+  ProcStat stat;
+  if (n <= 0 || !ParseProcStat(text, static_cast<size_t>(n), &stat)) return 0;
+  return stat.start_time;
+}
+
+// Closes every fd >= `first`.
+void CloseFrom(const ChildContext& ctx, int first) {
+  if (syscall(SYS_close_range, first, ~0U, 0) == 0) return;
+  for (int fd = first; fd < ctx.max_fd; ++fd) close(fd);
+}
+
+void ResetSignals() {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// Moves the report pipe to fd 3 (close-on-exec) and closes the rest.
+void KeepOnlyStdioAndReport(ChildContext& ctx) {
+  if (ctx.report_fd != 3) {
+    if (dup3(ctx.report_fd, 3, O_CLOEXEC) < 0) Fail(ctx, "dup", "", errno);
+    ctx.report_fd = 3;
+  }
+  CloseFrom(ctx, 4);
+}
+
+[[noreturn]] void RunAgent(ChildContext& ctx) {
+  ResetSignals();
+  setpgid(0, 0);
+  for (const char* file : ctx.procs_files) {
+    // "0" is the writing process itself (our pid here is 1).
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1)
+      Fail(ctx, "join cgroup ", file, errno);
+    close(fd);
+  }
+  if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
+    Fail(ctx, "unshare mount/uts/ipc namespaces", "", errno);
+  }
+  if (sethostname(ctx.hostname, strlen(ctx.hostname)) != 0) {
+    Fail(ctx, "sethostname ", ctx.hostname, errno);
+  }
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    Fail(ctx, "make / private", "", errno);
+  }
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in < 0) Fail(ctx, "open /dev/null", "", errno);
+  int out =
+      open(ctx.output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out < 0) Fail(ctx, "open ", ctx.output_path, errno);
+  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) {
+    Fail(ctx, "dup2 stdio", "", errno);
+  }
+  KeepOnlyStdioAndReport(ctx);
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+            nullptr) != 0) {
+    Buf b;
+    b.Add(
+        "kiln-shim: warning: cannot mount /proc for the new PID namespace"
+        " (errno ");
+    b.AddInt(errno);
+    b.Add("); the agent sees the host's /proc\n");
+    WriteAll(2, b.c_str(), b.size());
+  }
+  if (chdir(ctx.work_dir) != 0) Fail(ctx, "chdir ", ctx.work_dir, errno);
+  execve(ctx.path, ctx.argv.data(), ctx.envp.data());
+  Fail(ctx, "exec ", ctx.path, errno);
+}
+
+[[noreturn]] void RunShim(ChildContext& ctx) {
+  ResetSignals();
+  prctl(PR_SET_NAME, "kiln-shim", 0, 0, 0);
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd < 0) Fail(ctx, "open /dev/null", "", errno);
+  dup2(null_fd, 0);
+  dup2(null_fd, 1);
+  dup2(null_fd, 2);
+  KeepOnlyStdioAndReport(ctx);
+  // Stray terminal/termination signals must not cost us the exit record.
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  if (unshare(CLONE_NEWPID) != 0) Fail(ctx, "unshare pid namespace", "", errno);
+  pid_t agent = fork();
+  if (agent < 0) Fail(ctx, "fork agent", "", errno);
+  if (agent == 0) RunAgent(ctx);
+
+  Buf pid_record;
+  pid_record.Add("{\"agentPid\":");
+  pid_record.AddInt(agent);
+  pid_record.Add(",\"agentStartTime\":");
+  pid_record.AddInt(static_cast<int64_t>(StartTimeOf(agent)));
+  pid_record.Add(",\"shimPid\":");
+  pid_record.AddInt(getpid());
+  pid_record.Add(",\"shimStartTime\":");
+  pid_record.AddInt(static_cast<int64_t>(StartTimeOf(getpid())));
+  pid_record.Add("}\n");
+  if (!WriteFileAtomically(ctx.pid_tmp, ctx.pid_path, pid_record)) {
+    const int err = errno;
+    kill(agent, SIGKILL);
+    Fail(ctx, "write ", ctx.pid_path.c_str(), err);
+  }
+  WriteAll(ctx.report_fd, "P\n", 2);
+  close(ctx.report_fd);
+
+  int status = 0;
+  while (waitpid(agent, &status, 0) < 0) {
+    if (errno != EINTR) _exit(1);
+  }
+  Buf exit_record;
+  if (WIFSIGNALED(status)) {
+    exit_record.Add("{\"status\":\"signaled\",\"signal\":");
+    exit_record.AddInt(WTERMSIG(status));
+  } else {
+    exit_record.Add("{\"status\":\"exited\",\"code\":");
+    exit_record.AddInt(WEXITSTATUS(status));
+  }
+  exit_record.Add("}\n");
+  WriteFileAtomically(ctx.exit_tmp, ctx.exit_path, exit_record);
+  _exit(0);
+}
+
+ChildContext Prepare(const DetachedLaunchSpec& spec) {
+  ChildContext ctx;
+  ctx.path = spec.argv[0].c_str();
+  for (const std::string& arg : spec.argv) {
+    ctx.argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  ctx.argv.push_back(nullptr);
+  for (const std::string& var : spec.env) {
+    ctx.envp.push_back(const_cast<char*>(var.c_str()));
+  }
+  ctx.envp.push_back(nullptr);
+  ctx.hostname = spec.hostname.c_str();
+  ctx.work_dir = spec.work_dir.c_str();
+  ctx.output_path = spec.output_path.c_str();
+  for (const std::string& file : spec.cgroup_procs_files) {
+    ctx.procs_files.push_back(file.c_str());
+  }
+  ctx.pid_path = spec.work_dir + "/" + kShimPidFile;
+  ctx.pid_tmp = ctx.pid_path + ".tmp";
+  ctx.exit_path = spec.work_dir + "/" + kShimExitFile;
+  ctx.exit_tmp = ctx.exit_path + ".tmp";
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    ctx.max_fd = static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20));
+  }
+  return ctx;
+}
+
+// Reads the children's reports until every write end is closed (the agent
+// exec'd or failed, the shim wrote pid.json) or the deadline passes.
+// Returns the error line's text ("" when none), or Unavailable.
+StatusOr<std::string> ReadReports(int fd) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string text;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return UnavailableError("agent launch did not finish within 30s");
+    }
+    struct pollfd p = {fd, POLLIN, 0};
+    int r = poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return InternalError(std::string("poll: ") + strerror(errno));
+    if (r == 0) continue;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line[0] != 'E') continue;
+    const size_t tab = line.rfind('\t');
+    if (tab == std::string::npos) return line.substr(1);
+    return line.substr(1, tab - 1) + ": " +
+           strerror(std::atoi(line.c_str() + tab + 1));
+  }
+  return std::string();
+}
+
+}  // namespace
+
+StatusOr<ShimPidRecord> LaunchDetached(const DetachedLaunchSpec& spec) {
+  if (spec.argv.empty()) return InvalidArgumentError("launch: empty argv");
+  ChildContext ctx = Prepare(spec);
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return InternalError(std::string("pipe: ") + strerror(errno));
+  }
+  ctx.report_fd = pipe_fds[1];
+  pid_t intermediate = fork();
+  if (intermediate < 0) {
+    const int err = errno;
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return ResourcesExhaustedError(std::string("fork: ") + strerror(err));
+  }
+  if (intermediate == 0) {
+    if (setsid() < 0) Fail(ctx, "setsid", "", errno);
+    pid_t shim = fork();
+    if (shim < 0) Fail(ctx, "fork shim", "", errno);
+    if (shim == 0) RunShim(ctx);
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  StatusOr<std::string> error = ReadReports(pipe_fds[0]);
+  close(pipe_fds[0]);
+  while (waitpid(intermediate, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (!error.ok()) return error.status();
+  if (!error->empty()) return InternalError("launch agent: " + *error);
+  ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(ctx.pid_path));
+  return ShimPidRecordFromJson(j);
+}
+
+}  // namespace kiln

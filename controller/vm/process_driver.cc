@@ -1,0 +1,360 @@
+#include "controller/vm/process_driver.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "api_types/time.h"
+#include "controller/vm/agent_contract.h"
+#include "controller/vm/detached_launch.h"
+#include "controller/vm/proc_identity.h"
+#include "controller/vm/shim_records.h"
+
+namespace kiln {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kAgentOutputFile[] = "agent.stderr";
+// How often Delete repeats SIGTERM during the grace period.
+constexpr std::chrono::milliseconds kTermRepeat{250};
+// After SIGKILL, how long processes get to disappear.
+constexpr std::chrono::milliseconds kKillTimeout{10000};
+// Files of an earlier, interrupted Create that a new one must not inherit.
+constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile,
+                                       kAgentProgressFile, kAgentResultFile};
+
+// A DNS label: it becomes a directory name and the VM's hostname.
+Status ValidateName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 63 && name.front() != '-' &&
+            name.back() != '-';
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  }
+  if (!ok) {
+    return InvalidArgumentError("VM name \"" + name +
+                                "\": must be a DNS label (a-z, 0-9, '-')");
+  }
+  return OkStatus();
+}
+
+// Reads `file` in `dir` with `decode`; nullopt when missing, torn or
+// malformed (the writer has not finished: "not yet").
+template <typename T, typename Decode>
+std::optional<T> ReadRecord(const std::string& dir, const char* file,
+                            Decode decode) {
+  StatusOr<nlohmann::json> j = ReadJsonFile(dir + "/" + file);
+  if (!j.ok()) return std::nullopt;
+  StatusOr<T> value = decode(*j);
+  if (!value.ok()) return std::nullopt;
+  return std::move(*value);
+}
+
+// Removes `path` recursively, except `keep` (and the directories leading to
+// it). Best effort.
+void RemoveTreeExcept(const fs::path& path, const fs::path& keep) {
+  std::error_code ec;
+  const std::string p = path.lexically_normal().string();
+  const std::string k = keep.lexically_normal().string();
+  if (keep.empty() || (k != p && k.rfind(p + "/", 0) != 0)) {
+    fs::remove_all(path, ec);
+    return;
+  }
+  if (k == p || !fs::is_directory(fs::symlink_status(path, ec))) return;
+  for (const fs::directory_entry& entry : fs::directory_iterator(path, ec)) {
+    RemoveTreeExcept(entry.path(), keep);
+  }
+}
+
+std::vector<std::string> AgentEnvironment(const std::string& name) {
+  const char* home = std::getenv("HOME");
+  return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          std::string("HOME=") + (home != nullptr ? home : "/root"),
+          "KILN_VM_NAME=" + name};
+}
+
+// Why an agent without a result exited.
+std::string ExitReason(const std::optional<ShimExitRecord>& exit, bool oom) {
+  if (oom && (!exit || (exit->signaled && exit->signal == SIGKILL))) {
+    return "out of memory (cgroup OOM kill)";
+  }
+  if (!exit) return "the agent is gone and no exit status was recorded";
+  if (exit->signaled) return DescribeExit(*exit);
+  return DescribeExit(*exit) + " without a result";
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ProcessDriver>> ProcessDriver::New(Options options,
+                                                            Clock& clock) {
+  if (access(options.agent_path.c_str(), X_OK) != 0 ||
+      fs::is_directory(options.agent_path)) {
+    return InvalidArgumentError("agent_path " + options.agent_path +
+                                ": not an executable file");
+  }
+  std::error_code ec;
+  fs::create_directories(options.state_dir, ec);
+  if (ec) {
+    return InternalError("cannot create " + options.state_dir + ": " +
+                         ec.message());
+  }
+  std::shared_ptr<spdlog::logger> logger =
+      options.logger ? options.logger : spdlog::default_logger();
+  CgroupHost cgroups = CgroupHost::Detect(options.cgroup_parent);
+  std::string where;
+  for (const auto& [controller, dir] : cgroups.parents()) {
+    where += " " + (controller.empty() ? "" : controller + "=") + dir;
+  }
+  if (cgroups.version() == CgroupVersion::kNone) {
+    logger->warn(
+        "process driver: cpu/memory limits NOT enforced (no writable "
+        "cgroup): {}",
+        cgroups.reason());
+  } else {
+    logger->info("process driver: VM cgroups (cgroup {}):{}",
+                 CgroupVersionName(cgroups.version()), where);
+    if (!cgroups.reason().empty()) {
+      logger->warn("process driver: some limits not enforced: {}",
+                   cgroups.reason());
+    }
+  }
+  return std::unique_ptr<ProcessDriver>(new ProcessDriver(
+      std::move(options), clock, std::move(cgroups), std::move(logger)));
+}
+
+ProcessDriver::ProcessDriver(Options options, Clock& clock, CgroupHost cgroups,
+                             std::shared_ptr<spdlog::logger> logger)
+    : options_(std::move(options)),
+      clock_(clock),
+      cgroups_(std::move(cgroups)),
+      logger_(std::move(logger)) {}
+
+std::string ProcessDriver::WorkDir(const std::string& name) const {
+  return options_.state_dir + "/" + name;
+}
+
+template <typename Pred>
+bool ProcessDriver::WaitFor(std::chrono::milliseconds timeout, Pred done) {
+  const auto deadline = clock_.SteadyNow() + timeout;
+  auto pause = std::chrono::milliseconds(5);
+  while (!done()) {
+    if (clock_.SteadyNow() >= deadline) return done();
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+Status ProcessDriver::Create(const std::string& name, const VmSpec& spec) {
+  RETURN_IF_ERROR(ValidateName(name));
+  KeyedMutex::Lock lock(name_locks_, name);
+  if (fs::exists(WorkDir(name) + "/" + kVmRecordFile)) return OkStatus();
+  Status status = StartLocked(name, spec);
+  if (!status.ok()) {
+    logger_->error("[vm {}] cannot start: {}", name, status.ToString());
+    if (Status s = DeleteLocked(name, std::chrono::milliseconds(0)); !s.ok()) {
+      logger_->warn("[vm {}] cleanup after failed start: {}", name,
+                    s.ToString());
+    }
+  }
+  return status;
+}
+
+Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
+  const std::string dir = WorkDir(name);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return InternalError("cannot create " + dir + ": " + ec.message());
+  for (const char* file : kStaleFiles) fs::remove(dir + "/" + file, ec);
+  RETURN_IF_ERROR(WriteJsonFileAtomically(dir + "/" + kAgentJobFile,
+                                          AgentJobToJson(spec.job)));
+  ASSIGN_OR_RETURN(VmCgroup cgroup,
+                   cgroups_.Create(name, {spec.cpus, spec.memory_mib}));
+  VmRecord record;
+  record.owner_key = spec.owner_key;
+  record.owner_uid = spec.owner_uid;
+  record.cpus = spec.cpus;
+  record.memory_mib = spec.memory_mib;
+  record.created = FormatRfc3339(
+      std::chrono::floor<std::chrono::seconds>(clock_.SystemNow()));
+  record.cgroup = cgroup;
+  record.limits_enforced = cgroup.version != CgroupVersion::kNone;
+  Status written = WriteJsonFileAtomically(dir + "/" + kVmRecordFile,
+                                           VmRecordToJson(record));
+  if (!written.ok()) {
+    (void)RemoveCgroup(cgroup);
+    return written;
+  }
+  if (!record.limits_enforced) {
+    logger_->warn("[vm {}] limits not enforced (cpus={} memoryMiB={}): {}",
+                  name, spec.cpus, spec.memory_mib, cgroups_.reason());
+  }
+  DetachedLaunchSpec launch;
+  launch.argv = {options_.agent_path, "--work-dir", dir};
+  launch.env = AgentEnvironment(name);
+  launch.work_dir = dir;
+  launch.hostname = name;
+  launch.output_path = dir + "/" + kAgentOutputFile;
+  launch.cgroup_procs_files = CgroupProcsFiles(cgroup);
+  ASSIGN_OR_RETURN(ShimPidRecord pids, LaunchDetached(launch));
+  logger_->info("[vm {}] started for {}: agent pid {}, shim pid {}, cgroup {}",
+                name, spec.owner_key, pids.agent.pid, pids.shim.pid,
+                cgroup.dirs.empty() ? "none" : cgroup.dirs.front());
+  return OkStatus();
+}
+
+StatusOr<VmInfo> ProcessDriver::Inspect(const std::string& name) {
+  RETURN_IF_ERROR(ValidateName(name));
+  KeyedMutex::Lock lock(name_locks_, name);
+  return InspectLocked(name);
+}
+
+StatusOr<VmInfo> ProcessDriver::InspectLocked(const std::string& name) {
+  const std::string dir = WorkDir(name);
+  StatusOr<nlohmann::json> record_json =
+      ReadJsonFile(dir + "/" + kVmRecordFile);
+  if (!record_json.ok()) {
+    if (record_json.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("no VM " + name);
+    }
+    return InternalError("VM " + name + ": " + record_json.status().message());
+  }
+  ASSIGN_OR_RETURN(VmRecord record, VmRecordFromJson(*record_json));
+  VmInfo info;
+  info.name = name;
+  info.owner_key = record.owner_key;
+  info.owner_uid = record.owner_uid;
+  info.progress =
+      ReadRecord<AgentProgress>(dir, kAgentProgressFile, AgentProgressFromJson);
+  info.result =
+      ReadRecord<AgentResult>(dir, kAgentResultFile, AgentResultFromJson);
+  const std::optional<ShimPidRecord> pids =
+      ReadRecord<ShimPidRecord>(dir, kShimPidFile, ShimPidRecordFromJson);
+  if (!pids) {
+    info.state = VmState::kExited;
+    if (!info.result) {
+      info.exit_reason = "the agent was never started (creation interrupted)";
+    }
+    return info;
+  }
+  std::optional<ShimExitRecord> exit =
+      ReadRecord<ShimExitRecord>(dir, kShimExitFile, ShimExitRecordFromJson);
+  // The agent's death and the shim's record of it are not atomic: while
+  // the shim lives and has not written, the VM counts as running.
+  if (IsProcessAlive(pids->agent) || (!exit && IsProcessAlive(pids->shim))) {
+    info.state = VmState::kRunning;
+    return info;
+  }
+  info.state = VmState::kExited;
+  info.oom_killed = CgroupOomKills(record.cgroup).value_or(0) > 0;
+  if (!info.result) info.exit_reason = ExitReason(exit, info.oom_killed);
+  return info;
+}
+
+Status ProcessDriver::Delete(const std::string& name,
+                             std::chrono::milliseconds grace) {
+  RETURN_IF_ERROR(ValidateName(name));
+  KeyedMutex::Lock lock(name_locks_, name);
+  return DeleteLocked(name, grace);
+}
+
+Status ProcessDriver::DeleteLocked(const std::string& name,
+                                   std::chrono::milliseconds grace) {
+  const std::string dir = WorkDir(name);
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return OkStatus();
+  const VmCgroup cgroup =
+      ReadRecord<VmRecord>(dir, kVmRecordFile, VmRecordFromJson)
+          .value_or(VmRecord{})
+          .cgroup;
+  const std::optional<ShimPidRecord> pids =
+      ReadRecord<ShimPidRecord>(dir, kShimPidFile, ShimPidRecordFromJson);
+  const ProcessIdentity agent = pids ? pids->agent : ProcessIdentity{};
+  const ProcessIdentity shim = pids ? pids->shim : ProcessIdentity{};
+  RETURN_IF_ERROR(StopLocked(name, cgroup, agent, shim, grace));
+  Status removed;
+  WaitFor(kKillTimeout, [&] {
+    removed = RemoveCgroup(cgroup);
+    return removed.code() != StatusCode::kUnavailable;
+  });
+  RETURN_IF_ERROR(removed);
+  const std::optional<AgentJob> job =
+      ReadRecord<AgentJob>(dir, kAgentJobFile, AgentJobFromJson);
+  RemoveTreeExcept(dir, job ? fs::path(job->log_path) : fs::path());
+  logger_->info("[vm {}] deleted", name);
+  return OkStatus();
+}
+
+Status ProcessDriver::StopLocked(const std::string& name,
+                                 const VmCgroup& cgroup,
+                                 const ProcessIdentity& agent,
+                                 const ProcessIdentity& shim,
+                                 std::chrono::milliseconds grace) {
+  if (IsProcessAlive(agent)) {
+    // The agent is pid 1 of its namespace: a signal it has no handler for
+    // yet (it may still be starting) is dropped, so SIGTERM is repeated
+    // until it exits or `grace` ends; the SIGKILL below ends it after that.
+    auto next_term = clock_.SteadyNow();
+    WaitFor(grace, [&] {
+      if (!IsProcessAlive(agent)) return true;
+      if (clock_.SteadyNow() >= next_term) {
+        kill(-agent.pid, SIGTERM);
+        kill(agent.pid, SIGTERM);
+        next_term = clock_.SteadyNow() + kTermRepeat;
+      }
+      return false;
+    });
+  }
+  const bool gone = WaitFor(kKillTimeout, [&] {
+    KillCgroup(cgroup);
+    if (IsSameProcess(agent)) kill(agent.pid, SIGKILL);
+    return !IsProcessAlive(agent) && CgroupPids(cgroup).empty();
+  });
+  if (!gone) {
+    return UnavailableError("VM " + name + ": processes survive SIGKILL");
+  }
+  // The shim records the exit into `dir`; it must be gone before `dir` is
+  // (a later VM of the same name would otherwise get its record).
+  if (!WaitFor(std::chrono::seconds(5),
+               [&] { return !IsProcessAlive(shim); })) {
+    if (IsSameProcess(shim)) kill(shim.pid, SIGKILL);
+    WaitFor(kKillTimeout, [&] { return !IsProcessAlive(shim); });
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<VmInfo>> ProcessDriver::List() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(options_.state_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && ValidateName(name).ok()) {
+      names.push_back(name);
+    }
+  }
+  if (ec) {
+    return InternalError("cannot list " + options_.state_dir + ": " +
+                         ec.message());
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<VmInfo> vms;
+  for (const std::string& name : names) {
+    KeyedMutex::Lock lock(name_locks_, name);
+    StatusOr<VmInfo> info = InspectLocked(name);
+    if (info.ok()) {
+      vms.push_back(std::move(*info));
+    } else if (info.status().code() != StatusCode::kNotFound) {
+      logger_->debug("[vm {}] skipped in List: {}", name,
+                     info.status().ToString());
+    }
+  }
+  return vms;
+}
+
+}  // namespace kiln

@@ -1,0 +1,113 @@
+// ProcessDriver: the `process` VM driver. A "VM" is kiln-agent running as a
+// detached process tree (detached_launch.h) in its own PID, mount, UTS and
+// IPC namespaces, inside a cgroup with the VM's cpu and memory limits
+// (cgroup_host.h), with all its state in one work directory:
+//
+//   STATE_DIR/<name>/vm.json        owner, limits, cgroup (vm_record.h)
+//                    job.json       the AgentJob (agent_contract.h)
+//                    pid.json       agent + shim identities (shim_records.h)
+//                    exit.json      the agent's exit status, once reaped
+//                    progress.json, result.json   written by the agent
+//                    agent.stderr   the agent's stdout and stderr
+//
+// Nothing lives in memory: a new ProcessDriver on the same state_dir (after
+// kilnd was killed and restarted) finds, inspects and deletes the VMs an
+// earlier one started. A process is recognised by pid + start time, so a
+// reused pid is never taken for the agent.
+//
+// Thread-safe: operations on one name are serialized by a per-name lock;
+// operations on different names run in parallel.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api_types/status.h"
+#include "controller/runtime/clock.h"
+#include "controller/vm/cgroup_host.h"
+#include "controller/vm/keyed_mutex.h"
+#include "controller/vm/proc_identity.h"
+#include "controller/vm/vm_driver.h"
+#include "controller/vm/vm_record.h"
+
+namespace kiln {
+
+class ProcessDriver final : public VmDriver {
+ public:
+  struct Options {
+    std::string state_dir;   // DATA_DIR/vms; created if missing
+    std::string agent_path;  // the kiln-agent binary
+    // VM cgroups are created as <cgroup_parent>/<name> (cgroup_host.h).
+    std::string cgroup_parent = "kiln";
+    // Where to log; nullptr = spdlog's default logger.
+    std::shared_ptr<spdlog::logger> logger;
+  };
+
+  // Named New, not Create, so it is not confused with VmDriver::Create.
+  // InvalidArgument when agent_path is not an executable file; Internal
+  // when state_dir cannot be created. Never fails for lack of cgroups: then
+  // it logs one warning and VMs run without enforced limits. Keeps a
+  // reference to `clock` (timestamps and deadlines), which must outlive
+  // the driver.
+  static StatusOr<std::unique_ptr<ProcessDriver>> New(Options options,
+                                                      Clock& clock);
+
+  std::string name() const override { return "process"; }
+  // InvalidArgument when `name` is not a DNS label (it becomes a directory
+  // name and the VM's hostname). An existing VM of that name: OK, nothing
+  // changes. Internal/ResourcesExhausted/Unavailable when it cannot start.
+  Status Create(const std::string& name, const VmSpec& spec) override;
+  // kRunning while the agent process lives; kExited with result and/or
+  // exit_reason ("killed by signal 9 (SIGKILL)", "exited with code 1
+  // without a result", "out of memory (cgroup OOM kill)"). oom_killed is
+  // set whenever the VM's cgroup recorded an OOM kill (the agent's or a
+  // build step's). NotFound when there is no such VM.
+  StatusOr<VmInfo> Inspect(const std::string& name) override;
+  // SIGTERM to the agent's process group, up to `grace` to exit, then
+  // SIGKILL to everything in its cgroup; then removes the cgroup and the
+  // work directory (except AgentJob::log_path, should it lie inside).
+  // OK when absent. Unavailable when processes survive SIGKILL (the VM is
+  // left in place so a retry can finish).
+  Status Delete(const std::string& name,
+                std::chrono::milliseconds grace) override;
+  // Every VM in state_dir, sorted by name; entries that are not VMs (stray
+  // files, unreadable records) are skipped.
+  StatusOr<std::vector<VmInfo>> List() override;
+
+  // The cgroup placement found at start-up.
+  const CgroupHost& cgroups() const { return cgroups_; }
+  // STATE_DIR/<name>.
+  std::string WorkDir(const std::string& name) const;
+
+ private:
+  ProcessDriver(Options options, Clock& clock, CgroupHost cgroups,
+                std::shared_ptr<spdlog::logger> logger);
+
+  // REQUIRES (all *Locked): the name's KeyedMutex lock is held.
+  StatusOr<VmInfo> InspectLocked(const std::string& name);
+  Status StartLocked(const std::string& name, const VmSpec& spec);
+  Status DeleteLocked(const std::string& name, std::chrono::milliseconds grace);
+  // SIGTERM, `grace`, SIGKILL to the cgroup; then waits for the shim.
+  // Unavailable when processes survive SIGKILL.
+  Status StopLocked(const std::string& name, const VmCgroup& cgroup,
+                    const ProcessIdentity& agent, const ProcessIdentity& shim,
+                    std::chrono::milliseconds grace);
+  // Polls `done` until it holds or `timeout` passes; returns done().
+  template <typename Pred>
+  bool WaitFor(std::chrono::milliseconds timeout, Pred done);
+
+  // Const after construction.
+  const Options options_;
+  Clock& clock_;
+  const CgroupHost cgroups_;
+  const std::shared_ptr<spdlog::logger> logger_;
+
+  // Self-synchronized.
+  KeyedMutex name_locks_;
+};
+
+}  // namespace kiln

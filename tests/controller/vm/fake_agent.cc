@@ -1,0 +1,167 @@
+// fake_agent: a stand-in for kiln-agent that follows the agent contract
+// (controller/vm/agent_contract.h) without building anything. Run as
+// `fake_agent --work-dir DIR`; reads DIR/job.json and acts on its build
+// args:
+//
+//   FAKE_SLEEP_MS=N     work for N ms before finishing (default 0)
+//   FAKE_WAIT_FOR=PATH  then work until PATH exists
+//   FAKE_RESULT=ok|fail|none   write a success / BuildError result, or none
+//   FAKE_EXIT_CODE=N    exit code (default 0; with FAKE_RESULT=none, 1)
+//   FAKE_ALLOC_MB=N     allocate and touch N MiB first (memory limit tests)
+//   FAKE_REPORT=1       write DIR/report.json: pid, hostname, /proc/self/
+//                       cgroup, open fds, pids visible in /proc
+//
+// Appends "started", "SIGTERM" and "done" lines to job.logPath. On SIGTERM
+// it writes a Cancelled result and exits 0.
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/vm/agent_contract.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_terminated = 0;
+
+void OnTerm(int) { g_terminated = 1; }
+
+std::string Arg(const kiln::AgentJob& job, const std::string& key,
+                const std::string& fallback) {
+  auto it = job.build_args.find(key);
+  return it == job.build_args.end() ? fallback : it->second;
+}
+
+void AppendLog(const kiln::AgentJob& job, const std::string& line) {
+  std::ofstream log(job.log_path, std::ios::app);
+  log << line << "\n";
+}
+
+std::vector<int> OpenFds() {
+  std::vector<int> fds;
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return fds;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    const int fd = std::atoi(e->d_name);
+    if (fd != dirfd(d)) fds.push_back(fd);
+  }
+  closedir(d);
+  return fds;
+}
+
+int VisibleProcs() {
+  int n = 0;
+  DIR* d = opendir("/proc");
+  if (d == nullptr) return -1;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] >= '1' && e->d_name[0] <= '9') ++n;
+  }
+  closedir(d);
+  return n;
+}
+
+void WriteReport(const std::string& dir) {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  std::stringstream cgroup;
+  {
+    std::ifstream cg("/proc/self/cgroup");
+    cgroup << cg.rdbuf();
+  }
+  nlohmann::json report = {{"pid", getpid()},
+                           {"hostname", host},
+                           {"cgroup", cgroup.str()},
+                           {"fds", OpenFds()},
+                           {"visibleProcs", VisibleProcs()}};
+  (void)kiln::WriteJsonFileAtomically(dir + "/report.json", report);
+}
+
+// Allocates and touches `mib` MiB, one MiB at a time (never freed).
+void Allocate(int64_t mib) {
+  for (int64_t i = 0; i < mib; ++i) {
+    char* block = static_cast<char*>(std::malloc(1 << 20));
+    if (block == nullptr) return;
+    std::memset(block, static_cast<int>(i), 1 << 20);
+  }
+}
+
+void Finish(const std::string& dir, bool succeeded, const std::string& reason,
+            const std::string& message, const std::string& image_ref) {
+  kiln::AgentResult result;
+  result.succeeded = succeeded;
+  result.reason = reason;
+  result.message = message;
+  result.image_ref = image_ref;
+  if (succeeded) result.image_digest = "sha256:fake";
+  if (reason == "BuildError") result.step = "STEP 1/1: FAKE";
+  (void)kiln::WriteJsonFileAtomically(dir + "/" + kiln::kAgentResultFile,
+                                      kiln::AgentResultToJson(result));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3 || std::string(argv[1]) != "--work-dir") {
+    std::cerr << "usage: fake_agent --work-dir DIR\n";
+    return 2;
+  }
+  const std::string dir = argv[2];
+  struct sigaction sa = {};
+  sa.sa_handler = OnTerm;
+  sigaction(SIGTERM, &sa, nullptr);
+
+  auto job_json = kiln::ReadJsonFile(dir + "/" + kiln::kAgentJobFile);
+  if (!job_json.ok()) {
+    std::cerr << job_json.status().ToString() << "\n";
+    return 3;
+  }
+  auto job = kiln::AgentJobFromJson(*job_json);
+  if (!job.ok()) {
+    std::cerr << job.status().ToString() << "\n";
+    return 3;
+  }
+  AppendLog(*job, "started pid " + std::to_string(getpid()));
+  (void)kiln::WriteJsonFileAtomically(
+      dir + "/" + kiln::kAgentProgressFile,
+      kiln::AgentProgressToJson({"Building", "STEP 1/1: FAKE"}));
+  if (Arg(*job, "FAKE_REPORT", "") == "1") WriteReport(dir);
+  Allocate(std::atoll(Arg(*job, "FAKE_ALLOC_MB", "0").c_str()));
+
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::atoll(
+                            Arg(*job, "FAKE_SLEEP_MS", "0").c_str()));
+  while (std::chrono::steady_clock::now() < deadline && !g_terminated) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::string wait_for = Arg(*job, "FAKE_WAIT_FOR", "");
+  while (!wait_for.empty() && access(wait_for.c_str(), F_OK) != 0 &&
+         !g_terminated) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (g_terminated) {
+    AppendLog(*job, "SIGTERM");
+    Finish(dir, false, "Cancelled", "terminated by SIGTERM", "");
+    return 0;
+  }
+  const std::string mode = Arg(*job, "FAKE_RESULT", "ok");
+  if (mode == "ok") {
+    Finish(dir, true, "", "", job->image);
+  } else if (mode == "fail") {
+    Finish(dir, false, "BuildError", "fake failure", "");
+  }
+  AppendLog(*job, "done");
+  return std::atoi(
+      Arg(*job, "FAKE_EXIT_CODE", mode == "none" ? "1" : "0").c_str());
+}
