@@ -59,6 +59,31 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                  "Default server-side watch timeout (plus up to 20% jitter)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--controllers", f.controllers,
+                 "Run the build controller, VM driver and embedded registry "
+                 "(false: serve the API only; Builds stay Pending)")
+      ->capture_default_str();
+  app.add_option("--driver", f.driver,
+                 "Builder VM driver: process (namespaces + cgroups), qemu "
+                 "(microVMs), or auto (qemu when hardware KVM is usable, else "
+                 "process)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "process", "qemu"}));
+  app.add_option("--workers", f.workers, "Reconcile workers")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--agent-path", f.agent_path,
+                 "The kiln-agent binary (default: next to kilnd, or in the "
+                 "build tree, or on PATH)");
+  app.add_option("--gc-interval-seconds", f.gc_interval_seconds,
+                 "How often VMs without a live Build are removed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--vm-delete-grace-seconds", f.vm_delete_grace_seconds,
+                 "How long a cancelled builder gets to clean up before it "
+                 "is killed")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 }
 
 }  // namespace kiln

@@ -25,6 +25,14 @@ struct KilndFlags {
   int64_t max_watches_per_client = 1000;
   int64_t watch_timeout_seconds = 300;
   int64_t retained_revisions = 100000;
+  // false: serve the API only (Builds are admitted and stay Pending; no
+  // registry, no VMs) — for API-only deployments and tests.
+  bool controllers = true;
+  std::string driver = "auto";  // auto | process | qemu
+  int64_t workers = 4;
+  std::string agent_path;  // "" = found next to kilnd
+  int64_t gc_interval_seconds = 60;
+  int64_t vm_delete_grace_seconds = 10;
 };
 
 void AddKilndFlags(CLI::App& app, KilndFlags& flags);

@@ -1,6 +1,6 @@
 // kilnd: the Kiln server — the Kubernetes-compatible API with atomic capacity
-// admission over the embedded SQLite store. (The reconcile loop and VM
-// drivers arrive in a later milestone.)
+// admission over the embedded SQLite store, the build controller that runs
+// each Build in its own builder VM, and the embedded image registry.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -16,9 +16,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "kilnd - the Kiln build service: Kubernetes-style API for Build "
       "resources (kubectl works with the kubeconfig it writes), atomic "
-      "capacity admission, embedded SQLite store in --data-dir.\n"
-      "Builds are admitted and recorded; the reconcile loop that runs them "
-      "is not part of this release yet."};
+      "capacity admission, embedded SQLite store in --data-dir; each "
+      "admitted Build runs at once in its own builder VM and its image is "
+      "pushed to the registry (embedded by default)."};
   kiln::AddKilndFlags(app, flags);
   CLI11_PARSE(app, argc, argv);
 

@@ -13,6 +13,9 @@
 #include "controller/apiserver/kubeconfig.h"
 #include "controller/apiserver/node_registry.h"
 #include "controller/apiserver/tls_certs.h"
+#include "controller/registry/base_image.h"
+#include "controller/vm/process_driver.h"
+#include "reconcilers/vm_gc.h"
 
 namespace kiln {
 namespace {
@@ -76,7 +79,118 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// The kiln-agent binary: --agent-path, else next to kilnd (installed), else
+// in the build tree (build/cmd/kilnd/kilnd -> build/cmd/kiln-agent/).
+StatusOr<std::string> FindAgent(const std::string& flag) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (!flag.empty()) {
+    candidates.push_back(flag);
+  } else {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+      candidates.push_back(self.parent_path() / "kiln-agent");
+      candidates.push_back(self.parent_path().parent_path() / "kiln-agent" /
+                           "kiln-agent");
+    }
+    candidates.push_back("/usr/lib/kiln/kiln-agent");
+  }
+  for (const fs::path& p : candidates) {
+    if (access(p.c_str(), X_OK) == 0) return fs::absolute(p).string();
+  }
+  return InvalidArgumentError(
+      flag.empty() ? "kiln-agent not found next to kilnd or in the build "
+                     "tree; pass --agent-path"
+                   : "--agent-path " + flag + ": not an executable file");
+}
+
+bool HardwareKvm() {
+  return std::filesystem::exists("/sys/module/kvm_intel") ||
+         std::filesystem::exists("/sys/module/kvm_amd");
+}
+
 }  // namespace
+
+StatusOr<std::string> KilndServer::StartRegistry(const KilndFlags& flags) {
+  if (!flags.controllers) {
+    return flags.registry.empty() ? flags.embedded_registry : flags.registry;
+  }
+  if (!flags.registry.empty()) {
+    spdlog::info("registry: using {} (--registry)", flags.registry);
+    return flags.registry;
+  }
+  EmbeddedRegistryOptions options;
+  options.listen = flags.embedded_registry;
+  options.data_dir = flags.data_dir;
+  ASSIGN_OR_RETURN(registry_, EmbeddedRegistry::Start(options, clock_));
+  const auto start = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(
+      SeedBaseImage(flags.embedded_registry, flags.data_dir + "/seed"));
+  spdlog::info("registry: embedded on {}, base image {}:{} ready in {} ms",
+               flags.embedded_registry, kBaseImageRepository, kBaseImageTag,
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count());
+  return flags.embedded_registry;
+}
+
+Status KilndServer::StartControllers(const KilndFlags& flags,
+                                     const std::string& node,
+                                     const std::string& registry) {
+  std::string driver = flags.driver;
+  if (driver == "auto") {
+    // The qemu driver is not part of this release; auto means process.
+    driver = "process";
+    if (HardwareKvm()) {
+      spdlog::info(
+          "driver: hardware KVM present, but the qemu driver is not "
+          "available yet; using process");
+    }
+  }
+  if (driver == "qemu") {
+    return InvalidArgumentError(
+        "--driver qemu: the qemu driver is not available in this release; "
+        "use --driver process (or auto)");
+  }
+  ASSIGN_OR_RETURN(std::string agent, FindAgent(flags.agent_path));
+  ProcessDriver::Options driver_options;
+  driver_options.state_dir = flags.data_dir + "/vms";
+  driver_options.agent_path = agent;
+  ASSIGN_OR_RETURN(driver_, ProcessDriver::New(driver_options, clock_));
+  spdlog::info("driver: process (agent {})", agent);
+
+  build_client_ = std::make_unique<RegistryBuildClient>(api_->builds());
+  BuildReconcilerOptions options;
+  options.node_name = node;
+  options.registry = registry;
+  options.logs_dir = flags.data_dir + "/logs";
+  options.sources_dir = flags.data_dir + "/sources";
+  options.vm_delete_grace = std::chrono::seconds(flags.vm_delete_grace_seconds);
+  std::error_code ec;
+  std::filesystem::create_directories(options.logs_dir, ec);
+  std::filesystem::create_directories(options.sources_dir, ec);
+  reconciler_ = std::make_unique<BuildReconciler>(*build_client_, *driver_,
+                                                  clock_, options);
+  ControllerOptions controller;
+  controller.name = "build";
+  controller.workers = static_cast<int>(flags.workers);
+  controller.informer.scope = ResourceScope{"builds", std::nullopt};
+  controller_ =
+      std::make_unique<Controller>(*store_, clock_, *reconciler_, controller);
+  RETURN_IF_ERROR(controller_->Start());
+
+  const auto grace = options.vm_delete_grace;
+  gc_ = std::make_unique<Periodic>(
+      std::chrono::seconds(flags.gc_interval_seconds), [this, grace] {
+        VmGarbageCollector gc(*build_client_, *driver_, grace);
+        StatusOr<size_t> deleted = gc.Collect();
+        if (!deleted.ok()) {
+          spdlog::warn("gc: {}", deleted.status().ToString());
+        }
+      });
+  return OkStatus();
+}
 
 StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
     const KilndFlags& flags) {
@@ -104,6 +218,8 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   spdlog::info("node {}: capacity cpus={} memoryMiB={} builds={}", node,
                capacity.cpus, capacity.memory_mib, capacity.builds);
 
+  ASSIGN_OR_RETURN(const std::string registry, s->StartRegistry(flags));
+
   ApiServerOptions api;
   api.http.host = listen.host;
   api.http.port = listen.port;
@@ -112,8 +228,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
       static_cast<size_t>(flags.max_watches_per_client);
   api.watch.default_timeout = std::chrono::seconds(flags.watch_timeout_seconds);
   api.node_name = node;
-  api.image_registry =
-      flags.registry.empty() ? flags.embedded_registry : flags.registry;
+  api.image_registry = registry;
   api.defaults.cpus = flags.default_cpus;
   api.defaults.memory_mib = flags.default_memory_mib;
   api.defaults.timeout_seconds = flags.default_timeout_seconds;
@@ -149,12 +264,22 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
       WriteKubeconfig(kubeconfig_path, RenderKubeconfig(kubeconfig)));
   spdlog::info("kubeconfig written to {} (export KUBECONFIG={})",
                kubeconfig_path, kubeconfig_path);
+  if (flags.controllers) {
+    RETURN_IF_ERROR(s->StartControllers(flags, node, registry));
+  } else {
+    spdlog::warn(
+        "--controllers=false: serving the API only; Builds are "
+        "admitted but not run");
+  }
   spdlog::info("kilnd ready on {}", url);
   return s;
 }
 
 void KilndServer::Stop() {
+  if (gc_) gc_->Stop();
+  if (controller_) controller_->Stop();
   if (api_) api_->Stop();
+  if (registry_) registry_->Stop();
 }
 
 }  // namespace kiln

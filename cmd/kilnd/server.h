@@ -1,5 +1,6 @@
 // KilndServer: everything one kilnd process runs — the store, auth and TLS
-// bootstrap, this host's Node, and the API server — started from flags.
+// bootstrap, this host's Node, the image registry, the API server, and the
+// build controller with its VM driver and VM GC — started from flags.
 #pragma once
 
 #include <memory>
@@ -7,8 +8,14 @@
 #include "api_types/status.h"
 #include "cmd/kilnd/flags.h"
 #include "controller/apiserver/api_server.h"
+#include "controller/registry/embedded_registry.h"
 #include "controller/runtime/clock.h"
+#include "controller/runtime/controller.h"
+#include "controller/runtime/periodic.h"
 #include "controller/store/sqlite_store.h"
+#include "controller/vm/vm_driver.h"
+#include "reconcilers/build_reconciler.h"
+#include "reconcilers/registry_build_client.h"
 
 namespace kiln {
 
@@ -19,14 +26,29 @@ class KilndServer {
   // Fails fast with a clear message on misconfiguration.
   static StatusOr<std::unique_ptr<KilndServer>> Start(const KilndFlags& flags);
 
-  // Stops serving; open watches end cleanly.
+  // Stops the controller (in-flight reconciles finish; builds keep running
+  // in their VMs and are picked up by the next start), then serving (open
+  // watches end cleanly), then the embedded registry.
   void Stop();
 
  private:
   KilndServer() = default;
   RealClock clock_;
+  // Brings up the image registry (embedded unless --registry) and seeds the
+  // base image. Returns HOST:PORT.
+  StatusOr<std::string> StartRegistry(const KilndFlags& flags);
+  // The VM driver, the build controller and VM GC.
+  Status StartControllers(const KilndFlags& flags, const std::string& node,
+                          const std::string& registry);
+
   std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<EmbeddedRegistry> registry_;
   std::unique_ptr<ApiServer> api_;
+  std::unique_ptr<VmDriver> driver_;
+  std::unique_ptr<RegistryBuildClient> build_client_;
+  std::unique_ptr<BuildReconciler> reconciler_;
+  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<Periodic> gc_;
 };
 
 }  // namespace kiln

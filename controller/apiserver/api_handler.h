@@ -31,6 +31,10 @@ class ApiHandler {
  public:
   ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options);
 
+  // The builds registry requests go through; shared with the in-process
+  // controller so both see the same Retry-After history.
+  BuildRegistry& builds() { return builds_; }
+
   HttpResponse Handle(const HttpRequest& request);
 
  private:

@@ -30,6 +30,7 @@ class ApiServerImpl final : public ApiServer {
   }
 
   int port() const override { return http_->port(); }
+  BuildRegistry& builds() override { return handler_->builds(); }
 
   void Stop() override {
     if (http_) http_->Stop();

@@ -13,6 +13,7 @@
 
 #include "api_types/defaulting.h"
 #include "api_types/status.h"
+#include "controller/apiserver/build_registry.h"
 #include "controller/apiserver/http_server.h"
 #include "controller/apiserver/watch_server.h"
 #include "controller/runtime/clock.h"
@@ -37,6 +38,9 @@ class ApiServer {
   virtual ~ApiServer() = default;
   // The bound port.
   virtual int port() const = 0;
+  // The builds registry behind the API (defaulting, validation, admission,
+  // status writes), for in-process controllers. Thread-safe.
+  virtual BuildRegistry& builds() = 0;
   // Stops serving; open watches end cleanly. Idempotent.
   virtual void Stop() = 0;
 

@@ -358,7 +358,13 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpServerOptions& options, HttpHandler handler) {
   static std::once_flag pool_once;
   std::call_once(pool_once, [] {
-    crossplat::threadpool::initialize_with_threads(kServerThreads);
+    try {
+      crossplat::threadpool::initialize_with_threads(kServerThreads);
+    } catch (const std::exception&) {
+      // Another cpprestsdk user in this process (an HTTP client) started
+      // the shared pool first, with cpprestsdk's default size; it serves
+      // as well, since handlers run on the server's own pool.
+    }
   });
   auto server = std::make_unique<CpprestServer>(options, std::move(handler));
   RETURN_IF_ERROR(server->Listen());

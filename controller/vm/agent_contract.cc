@@ -37,12 +37,18 @@ Status RequireObject(const nlohmann::json& j, const char* what) {
 }  // namespace
 
 nlohmann::json AgentJobToJson(const AgentJob& job) {
-  return {{"buildKey", job.build_key},   {"buildUID", job.build_uid},
-          {"inlineFiles", job.inline_files}, {"archivePath", job.archive_path},
-          {"dockerfile", job.dockerfile},    {"buildArgs", job.build_args},
-          {"image", job.image},              {"registry", job.registry},
-          {"logPath", job.log_path},         {"storageRoot", job.storage_root},
-          {"runRoot", job.run_root},         {"cpus", job.cpus},
+  return {{"buildKey", job.build_key},
+          {"buildUID", job.build_uid},
+          {"inlineFiles", job.inline_files},
+          {"archivePath", job.archive_path},
+          {"dockerfile", job.dockerfile},
+          {"buildArgs", job.build_args},
+          {"image", job.image},
+          {"registry", job.registry},
+          {"logPath", job.log_path},
+          {"storageRoot", job.storage_root},
+          {"runRoot", job.run_root},
+          {"cpus", job.cpus},
           {"memoryMiB", job.memory_mib}};
 }
 

@@ -60,8 +60,8 @@ struct AgentResult {
   // On failure: "BuildError" (a Dockerfile step failed; step names it),
   // "PushError", "SourceError" (bad archive/unsafe path), "AgentError".
   std::string reason;
-  std::string message;  // one line a person can act on
-  std::string step;     // the failing "STEP n/m: ..." for BuildError
+  std::string message;       // one line a person can act on
+  std::string step;          // the failing "STEP n/m: ..." for BuildError
   std::string image_ref;     // pushed reference (on success)
   std::string image_digest;  // "sha256:..." from buildah push --digestfile
   // Provenance (on success; digests are "sha256:<hex>").

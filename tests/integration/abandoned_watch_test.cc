@@ -55,8 +55,8 @@ int OpenWatch(int port) {
 
 TEST(AbandonedWatchTest, FiveHundredAbandonedWatchesGiveMemoryBack) {
   auto kilnd =
-      Kilnd::Start({"--insecure-dev", "--capacity-cpus", "64",
-                    "--capacity-memory", "64Gi", "--max-builds", "64"});
+      Kilnd::Start({"--insecure-dev", "--controllers=false", "--capacity-cpus",
+                    "64", "--capacity-memory", "64Gi", "--max-builds", "64"});
   ASSERT_FALSE(kilnd->failed_to_start()) << kilnd->process().Log();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(kilnd->url(), m, std::regex(":(\\d+)$")));

@@ -1,8 +1,12 @@
 #include "tests/integration/kilnd_fixture.h"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -22,6 +26,21 @@ std::string MakeTempDir(const std::string& prefix) {
   return dir ? std::string(dir) : "";
 }
 
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
 std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
                                     const std::string& data_dir) {
   std::unique_ptr<Kilnd> k(new Kilnd());
@@ -38,7 +57,7 @@ std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
   k->child_ = std::make_unique<Child>(
       argv, k->data_dir_ + "/kilnd-" + std::to_string(++starts) + ".log");
   std::string log =
-      k->child_->WaitForLog("kilnd ready on ", std::chrono::seconds(30));
+      k->child_->WaitForLog("kilnd ready on ", std::chrono::seconds(90));
   std::smatch m;
   if (std::regex_search(log, m, std::regex("kilnd ready on (\\S+)"))) {
     k->url_ = m[1];

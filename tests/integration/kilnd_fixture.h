@@ -58,4 +58,8 @@ HttpResult ParseCurl(const CommandResult& r);
 // A fresh temp directory (not removed automatically).
 std::string MakeTempDir(const std::string& prefix);
 
+// A loopback TCP port that was free a moment ago (for kilnd's embedded
+// registry, which has no port-0 mode).
+int FreeLoopbackPort();
+
 }  // namespace kiln::testing

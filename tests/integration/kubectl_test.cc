@@ -26,8 +26,9 @@ class KubectlTest : public ::testing::Test {
       GTEST_SKIP() << "kubectl is not installed (these tests drive the stock "
                       "kubectl binary; Debian 12 does not package it)";
     }
-    kilnd_ = Kilnd::Start({"--capacity-cpus", "4", "--capacity-memory", "8Gi",
-                           "--max-builds", "3"});
+    // The API alone (builds_test.cc runs builds with kubectl).
+    kilnd_ = Kilnd::Start({"--controllers=false", "--capacity-cpus", "4",
+                           "--capacity-memory", "8Gi", "--max-builds", "3"});
     ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
   }
 

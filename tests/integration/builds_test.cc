@@ -1,0 +1,253 @@
+// Builds end to end with the real binaries: kilnd (build controller,
+// process driver, kiln-agent, buildah, embedded docker-registry) driven by
+// stock kubectl; pushed images checked with skopeo. Also cancel, timeout,
+// a killed builder, and kill -9 of kilnd itself with builds in every state.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/integration/kilnd_fixture.h"
+
+namespace kiln::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const char* kSourceDir = KILN_SOURCE_DIR;
+
+// A Build manifest: busybox base, one RUN step.
+std::string Manifest(const std::string& name, const std::string& run,
+                     int timeout_seconds = 600) {
+  return "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: " + name +
+         "\n  namespace: default\nspec:\n  source:\n    inline:\n      files:\n"
+         "        Dockerfile: |\n          FROM kiln/busybox:1\n"
+         "          RUN " +
+         run +
+         "\n  resources:\n    cpus: 1\n    memoryMiB: 512\n"
+         "  timeoutSeconds: " +
+         std::to_string(timeout_seconds) + "\n";
+}
+
+class BuildsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* tool : {"kubectl", "skopeo", "buildah"}) {
+      if (RunCommand({"which", tool}).exit_code != 0) {
+        GTEST_SKIP() << tool
+                     << " is not installed (hack/setup.sh installs buildah "
+                        "and skopeo; kubectl is expected at /usr/bin)";
+      }
+    }
+    registry_ = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+    dir_ = MakeTempDir("kilnd-builds-");
+    Start();
+  }
+  void TearDown() override {
+    kilnd_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void Start(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {
+        "--embedded-registry", registry_, "--capacity-cpus", "4",
+        "--capacity-memory", "8Gi", "--max-builds", "4",
+        "--vm-delete-grace-seconds", "5"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    kilnd_ = Kilnd::Start(args, dir_);
+    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
+  }
+
+  std::string Ok(const std::vector<std::string>& args,
+                 const std::string& input = "") {
+    CommandResult r = kilnd_->Kubectl(args, input);
+    EXPECT_EQ(r.exit_code, 0)
+        << "kubectl " << ::testing::PrintToString(args) << "\n"
+        << r.out << r.err;
+    return r.out;
+  }
+
+  nlohmann::json GetBuild(const std::string& name) {
+    CommandResult r = kilnd_->Kubectl({"get", "build", name, "-o", "json"});
+    if (r.exit_code != 0) return nlohmann::json::object();
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+  std::string Phase(const std::string& name) {
+    return GetBuild(name).value("/status/phase"_json_pointer, "");
+  }
+
+  // Waits until `name` is in `phase`; returns the Build.
+  nlohmann::json WaitFor(const std::string& name, const std::string& phase,
+                         int seconds = 180) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    nlohmann::json b;
+    while (std::chrono::steady_clock::now() < deadline) {
+      b = GetBuild(name);
+      if (b.value("/status/phase"_json_pointer, "") == phase) return b;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    ADD_FAILURE() << name << " did not reach " << phase << ": " << b.dump(2)
+                  << "\nkilnd log:\n"
+                  << kilnd_->process().Log();
+    return b;
+  }
+
+  nlohmann::json Node() {
+    CommandResult r = kilnd_->Kubectl({"get", "nodes.kiln.dev", "-o", "json"});
+    auto list = nlohmann::json::parse(r.out, nullptr, false);
+    return list.is_object() && !list["items"].empty() ? list["items"][0]
+                                                      : nlohmann::json();
+  }
+  int64_t AllocatedBuilds() {
+    return Node().value("/status/allocated/builds"_json_pointer, int64_t{-1});
+  }
+
+  // VM work dirs left in DATA_DIR/vms.
+  size_t VmDirs() {
+    size_t n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir_ + "/vms", ec);
+         !ec && it != std::filesystem::directory_iterator(); ++it) {
+      if (it->is_directory()) ++n;
+    }
+    return n;
+  }
+  void WaitNoVms(int seconds = 30) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (VmDirs() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_EQ(VmDirs(), 0u) << "VMs leaked";
+  }
+
+  std::string LogOf(const nlohmann::json& build) {
+    std::ifstream f(dir_ + "/logs/" +
+                    build["metadata"]["uid"].get<std::string>() + ".log");
+    return std::string((std::istreambuf_iterator<char>(f)),
+                       std::istreambuf_iterator<char>());
+  }
+
+  std::string registry_;
+  std::string dir_;
+  std::unique_ptr<Kilnd> kilnd_;
+};
+
+TEST_F(BuildsTest, ExampleBuildsToReadyAndThePushedDigestMatches) {
+  Ok({"apply", "-f",
+      std::string(kSourceDir) + "/manifests/examples/hello-build.yaml"});
+  nlohmann::json b = WaitFor("hello", "Ready");
+  const std::string ref = b["status"]["image"]["ref"];
+  const std::string digest = b["status"]["image"]["digest"];
+  EXPECT_THAT(ref, HasSubstr(registry_ + "/default/hello:"));
+  EXPECT_THAT(digest, HasSubstr("sha256:"));
+  CommandResult inspect = RunCommand(
+      {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  auto image = nlohmann::json::parse(inspect.out);
+  EXPECT_EQ(image["Digest"], digest);
+  EXPECT_FALSE(b["status"]["provenance"]["sourceDigest"].get<std::string>()
+                   .empty());
+  EXPECT_EQ(b["status"]["vm"]["driver"], "process");
+  EXPECT_THAT(LogOf(b), HasSubstr("hello from kiln 1.2"));
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
+  // Cancelling a finished build is a conflict, not a silent no-op.
+  CommandResult cancel = kilnd_->Kubectl(
+      {"patch", "build", "hello", "--type=merge", "-p",
+       R"({"spec":{"cancel":true}})"});
+  EXPECT_NE(cancel.exit_code, 0);
+  EXPECT_THAT(cancel.err, HasSubstr("Conflict")) << cancel.err;
+  EXPECT_EQ(Phase("hello"), "Ready");
+}
+
+TEST_F(BuildsTest, FailingStepIsFailedWithTheStep) {
+  Ok({"apply", "-f", "-"}, Manifest("broken", "exit 3"));
+  nlohmann::json b = WaitFor("broken", "Failed");
+  EXPECT_EQ(b["status"]["reason"], "BuildError");
+  EXPECT_THAT(b["status"]["message"].get<std::string>(), HasSubstr("exit 3"));
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
+}
+
+TEST_F(BuildsTest, CancelMidBuildStopsItAndKeepsTheRecord) {
+  Ok({"apply", "-f", "-"}, Manifest("slow", "sleep 120"));
+  WaitFor("slow", "Building");
+  // Let buildah get into the RUN step.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const auto start = std::chrono::steady_clock::now();
+  Ok({"patch", "build", "slow", "--type=merge", "-p",
+      R"({"spec":{"cancel":true}})"});
+  nlohmann::json b = WaitFor("slow", "Cancelled", 30);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
+  EXPECT_EQ(Phase("slow"), "Cancelled");  // the record is kept
+}
+
+TEST_F(BuildsTest, TimeoutIsDeadlineExceeded) {
+  Ok({"apply", "-f", "-"}, Manifest("late", "sleep 120", 8));
+  nlohmann::json b = WaitFor("late", "Failed", 60);
+  EXPECT_EQ(b["status"]["reason"], "DeadlineExceeded");
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
+}
+
+TEST_F(BuildsTest, KilledBuilderIsVmLost) {
+  Ok({"apply", "-f", "-"}, Manifest("victim", "sleep 120"));
+  nlohmann::json b = WaitFor("victim", "Building");
+  const std::string vm = b["status"]["vm"]["name"];
+  ASSERT_EQ(RunCommand({"pkill", "-9", "-f", "kiln-agent --work-dir .*" + vm})
+                .exit_code,
+            0);
+  b = WaitFor("victim", "Failed", 60);
+  EXPECT_EQ(b["status"]["reason"], "VMLost");
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
+}
+
+// kill -9 kilnd with builds in every state; the next kilnd finishes each one
+// correctly, runs none twice, leaks no VM and frees every allocation.
+TEST_F(BuildsTest, CrashRecoveryFinishesEveryBuildExactlyOnce) {
+  // Two builds running in their VMs.
+  Ok({"apply", "-f", "-"}, Manifest("running-1", "sleep 4"));
+  Ok({"apply", "-f", "-"}, Manifest("running-2", "sleep 4"));
+  WaitFor("running-1", "Building");
+  WaitFor("running-2", "Building");
+  kilnd_->Stop(/*kill9=*/true);
+  // Admitted while no controller ran: one Pending, one with cancel asked.
+  Start({"--controllers=false"});
+  Ok({"apply", "-f", "-"}, Manifest("pending", "true"));
+  Ok({"apply", "-f", "-"}, Manifest("cancel-me", "sleep 120"));
+  Ok({"patch", "build", "cancel-me", "--type=merge", "-p",
+      R"({"spec":{"cancel":true}})"});
+  EXPECT_EQ(Phase("pending"), "Pending");
+  kilnd_->Stop(/*kill9=*/true);
+
+  Start();
+  nlohmann::json r1 = WaitFor("running-1", "Ready");
+  nlohmann::json r2 = WaitFor("running-2", "Ready");
+  WaitFor("pending", "Ready");
+  WaitFor("cancel-me", "Cancelled");
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
+  // The running builds were re-attached, not started again.
+  for (const auto& b : {r1, r2}) {
+    const std::string log = LogOf(b);
+    size_t steps = 0;
+    for (size_t p = log.find("STEP 1/"); p != std::string::npos;
+         p = log.find("STEP 1/", p + 1)) {
+      ++steps;
+    }
+    EXPECT_EQ(steps, 1u) << log;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::testing
