@@ -212,6 +212,24 @@ TEST_F(BuildsTest, KilledBuilderIsVmLost) {
   WaitNoVms();
 }
 
+TEST_F(BuildsTest, RegistryDownIsPushErrorWithAClearMessage) {
+  // An existing registry that is not there: nothing to pull (FROM scratch),
+  // the push fails.
+  kilnd_->Stop();
+  Start({"--registry", "127.0.0.1:" + std::to_string(FreeLoopbackPort())});
+  Ok({"apply", "-f", "-"},
+     "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: nowhere\n"
+     "spec:\n  source:\n    inline:\n      files:\n"
+     "        Dockerfile: |\n          FROM scratch\n"
+     "          COPY Dockerfile /\n");
+  nlohmann::json b = WaitFor("nowhere", "Failed", 120);
+  EXPECT_EQ(b["status"]["reason"], "PushError");
+  EXPECT_THAT(b["status"]["message"].get<std::string>(),
+              HasSubstr("connection refused"));
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
+}
+
 // kill -9 kilnd with builds in every state; the next kilnd finishes each one
 // correctly, runs none twice, leaks no VM and frees every allocation.
 TEST_F(BuildsTest, CrashRecoveryFinishesEveryBuildExactlyOnce) {
