@@ -49,6 +49,9 @@ class BuildsTest : public ::testing::Test {
   }
   void TearDown() override {
     kilnd_.reset();
+    // Builders and registries outlive a killed kilnd on purpose; whatever
+    // still runs from this test's data dir goes now.
+    RunCommand({"pkill", "-9", "-f", dir_});
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }

@@ -66,6 +66,9 @@ std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
 }
 
 Kilnd::~Kilnd() {
+  // A clean stop first: kilnd stops the registry it supervises (SIGKILL
+  // would leave it running, by design, for the next kilnd to adopt).
+  if (child_) child_->Signal(SIGTERM);
   child_.reset();
   // The data dir is about to go: a failing test shows what kilnd said.
   if (::testing::Test::HasFailure()) {
