@@ -142,23 +142,27 @@ class BuildsTest : public ::testing::Test {
   std::unique_ptr<Kilnd> kilnd_;
 };
 
-TEST_F(BuildsTest, ExampleBuildsToReadyAndThePushedDigestMatches) {
-  Ok({"apply", "-f",
-      std::string(kSourceDir) + "/manifests/examples/hello-build.yaml"});
-  nlohmann::json b = WaitFor("hello", "Ready");
-  const std::string ref = b["status"]["image"]["ref"];
-  const std::string digest = b["status"]["image"]["digest"];
-  EXPECT_THAT(ref, HasSubstr(registry_ + "/default/hello:"));
-  EXPECT_THAT(digest, HasSubstr("sha256:"));
-  CommandResult inspect = RunCommand(
-      {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
-  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
-  auto image = nlohmann::json::parse(inspect.out);
-  EXPECT_EQ(image["Digest"], digest);
-  EXPECT_FALSE(b["status"]["provenance"]["sourceDigest"].get<std::string>()
-                   .empty());
-  EXPECT_EQ(b["status"]["vm"]["driver"], "process");
-  EXPECT_THAT(LogOf(b), HasSubstr("hello from kiln 1.2"));
+TEST_F(BuildsTest, ExamplesBuildToReadyAndThePushedDigestsMatch) {
+  // Every manifest in manifests/examples, applied as a user would.
+  Ok({"apply", "-f", std::string(kSourceDir) + "/manifests/examples/"});
+  for (const std::string name : {"hello", "multistage"}) {
+    nlohmann::json b = WaitFor(name, "Ready");
+    const std::string ref = b["status"]["image"]["ref"];
+    const std::string digest = b["status"]["image"]["digest"];
+    EXPECT_THAT(ref, HasSubstr(registry_ + "/default/" + name + ":"));
+    EXPECT_THAT(digest, HasSubstr("sha256:"));
+    CommandResult inspect = RunCommand(
+        {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
+    ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+    auto image = nlohmann::json::parse(inspect.out);
+    EXPECT_EQ(image["Digest"], digest) << name;
+    EXPECT_FALSE(b["status"]["provenance"]["sourceDigest"]
+                     .get<std::string>()
+                     .empty());
+    EXPECT_EQ(b["status"]["vm"]["driver"], "process");
+  }
+  EXPECT_THAT(LogOf(GetBuild("hello")), HasSubstr("hello from kiln 1.2"));
+  EXPECT_THAT(LogOf(GetBuild("multistage")), HasSubstr("[2/2] STEP 3/3"));
   EXPECT_EQ(AllocatedBuilds(), 0);
   WaitNoVms();
   // Cancelling a finished build is a conflict, not a silent no-op.
@@ -168,6 +172,15 @@ TEST_F(BuildsTest, ExampleBuildsToReadyAndThePushedDigestMatches) {
   EXPECT_NE(cancel.exit_code, 0);
   EXPECT_THAT(cancel.err, HasSubstr("Conflict")) << cancel.err;
   EXPECT_EQ(Phase("hello"), "Ready");
+}
+
+TEST_F(BuildsTest, DeletingARunningBuildRemovesItsVm) {
+  Ok({"apply", "-f", "-"}, Manifest("doomed", "sleep 120"));
+  WaitFor("doomed", "Building");
+  EXPECT_EQ(VmDirs(), 1u);
+  Ok({"delete", "build", "doomed"});
+  EXPECT_EQ(AllocatedBuilds(), 0);
+  WaitNoVms();
 }
 
 TEST_F(BuildsTest, FailingStepIsFailedWithTheStep) {
