@@ -181,6 +181,12 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
     b.Add("); the agent sees the host's /proc\n");
     WriteAll(2, b.c_str(), b.size());
   }
+  // The host's short-name aliases (containers-common's shortnames.conf)
+  // would send "FROM busybox" to docker.io even though the agent's own
+  // registries.conf names the Kiln registry as the only search registry:
+  // inside the VM that directory is empty. Best effort: absent is fine.
+  mount("tmpfs", "/etc/containers/registries.conf.d", "tmpfs",
+        MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k");
   if (chdir(ctx.work_dir) != 0) Fail(ctx, "chdir ", ctx.work_dir, errno);
   execve(ctx.path, ctx.argv.data(), ctx.envp.data());
   Fail(ctx, "exec ", ctx.path, errno);

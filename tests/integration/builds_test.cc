@@ -58,8 +58,8 @@ class BuildsTest : public ::testing::Test {
 
   void Start(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {
-        "--embedded-registry", registry_, "--capacity-cpus", "4",
-        "--capacity-memory", "8Gi", "--max-builds", "4",
+        "--embedded-registry",       registry_, "--capacity-cpus", "4",
+        "--capacity-memory",         "8Gi",     "--max-builds",    "4",
         "--vm-delete-grace-seconds", "5"};
     args.insert(args.end(), extra.begin(), extra.end());
     kilnd_ = Kilnd::Start(args, dir_);
@@ -156,9 +156,8 @@ TEST_F(BuildsTest, ExamplesBuildToReadyAndThePushedDigestsMatch) {
     ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
     auto image = nlohmann::json::parse(inspect.out);
     EXPECT_EQ(image["Digest"], digest) << name;
-    EXPECT_FALSE(b["status"]["provenance"]["sourceDigest"]
-                     .get<std::string>()
-                     .empty());
+    EXPECT_FALSE(
+        b["status"]["provenance"]["sourceDigest"].get<std::string>().empty());
     EXPECT_EQ(b["status"]["vm"]["driver"], "process");
   }
   EXPECT_THAT(LogOf(GetBuild("hello")), HasSubstr("hello from kiln 1.2"));
@@ -166,9 +165,9 @@ TEST_F(BuildsTest, ExamplesBuildToReadyAndThePushedDigestsMatch) {
   EXPECT_EQ(AllocatedBuilds(), 0);
   WaitNoVms();
   // Cancelling a finished build is a conflict, not a silent no-op.
-  CommandResult cancel = kilnd_->Kubectl(
-      {"patch", "build", "hello", "--type=merge", "-p",
-       R"({"spec":{"cancel":true}})"});
+  CommandResult cancel =
+      kilnd_->Kubectl({"patch", "build", "hello", "--type=merge", "-p",
+                       R"({"spec":{"cancel":true}})"});
   EXPECT_NE(cancel.exit_code, 0);
   EXPECT_THAT(cancel.err, HasSubstr("Conflict")) << cancel.err;
   EXPECT_EQ(Phase("hello"), "Ready");
@@ -244,6 +243,19 @@ TEST_F(BuildsTest, RegistryDownIsPushErrorWithAClearMessage) {
               HasSubstr("connection refused"));
   EXPECT_EQ(AllocatedBuilds(), 0);
   WaitNoVms();
+}
+
+TEST_F(BuildsTest, ShortNamesResolveOnlyToTheKilnRegistry) {
+  // "busybox" is not in the Kiln registry (kiln/busybox is): the build
+  // fails there, and never reaches for docker.io.
+  Ok({"apply", "-f", "-"},
+     "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: short\n"
+     "spec:\n  source:\n    inline:\n      files:\n"
+     "        Dockerfile: |\n          FROM busybox\n");
+  nlohmann::json b = WaitFor("short", "Failed", 120);
+  const std::string log = LogOf(b);
+  EXPECT_THAT(log, HasSubstr(registry_ + "/busybox"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("docker.io"))) << log;
 }
 
 // kill -9 kilnd with builds in every state; the next kilnd finishes each one
