@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev
-  libcpprest-dev libssl-dev openssl prometheus-cpp-dev
+  libcpprest-dev libssl-dev openssl prometheus-cpp-dev prometheus
   etcd-server etcd-client curl
   # builds: buildah (chroot isolation), the embedded registry, the offline
   # base image, and skopeo to inspect pushed images in tests
