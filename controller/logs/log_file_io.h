@@ -1,0 +1,61 @@
+// Small POSIX file helpers shared by the log library: an owning descriptor
+// and positional reads that report errors as Status. The log library works
+// on real files under the logs directory; tests point it at a temp dir (the
+// directory is the seam, as leveldb's PosixEnv tests do).
+//
+// ScopedFd is thread-compatible; the functions are thread-safe (positional
+// reads share no file offset).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "api_types/status.h"
+
+namespace kiln {
+
+// Owns a file descriptor; closes it on destruction. Move-only.
+class ScopedFd {
+ public:
+  ScopedFd() = default;
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd();
+  ScopedFd(ScopedFd&& other) noexcept : fd_(other.release()) {}
+  ScopedFd& operator=(ScopedFd&& other) noexcept;
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens `path` read-only. NotFound when it does not exist, Internal on other
+// errors.
+StatusOr<ScopedFd> OpenForRead(const std::string& path);
+
+// The current size of the open file. Internal on failure.
+StatusOr<int64_t> FileSizeOf(int fd);
+
+// Reads up to `max_bytes` at `offset`, retrying short reads until EOF.
+// Returns fewer bytes only at end of file. Internal on failure; `path` is
+// used in messages only.
+StatusOr<std::string> ReadAt(int fd, int64_t offset, size_t max_bytes,
+                             const std::string& path);
+
+// Writes all of `data` with one write(2) (retried on EINTR) to an O_APPEND
+// descriptor. Internal on a failed or short write.
+Status AppendAll(int fd, const std::string& data, const std::string& path);
+
+// "<what> <path>: <strerror(errno)>" as an Internal status.
+Status ErrnoError(const std::string& what, const std::string& path, int err);
+
+}  // namespace kiln

@@ -1,0 +1,47 @@
+#include "controller/logs/log_timestamps.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace kiln {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000'000;
+// 2026-11-28T19:00:00Z
+constexpr int64_t kBase = 1795892400 * kSecond;
+
+TEST(LogTimestampsTest, FormatsRfc3339WithNineFractionDigits) {
+  EXPECT_EQ(FormatRfc3339Nano(0), "1970-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(FormatRfc3339Nano(kBase + 123456789),
+            "2026-11-28T19:00:00.123456789Z");
+  EXPECT_EQ(FormatRfc3339Nano(kBase + 5), "2026-11-28T19:00:00.000000005Z");
+}
+
+TEST(LogTimestampsTest, PrefixesEachLineWithItsRecord) {
+  const std::string out =
+      AddTimestamps("a\nbb\n", 10, {{10, kBase}, {12, kBase + kSecond}}, 0);
+  EXPECT_EQ(out,
+            "2026-11-28T19:00:00.000000000Z a\n"
+            "2026-11-28T19:00:01.000000000Z bb\n");
+}
+
+TEST(LogTimestampsTest, UnindexedLinesTakeTheNextRecordElseFallback) {
+  // Line at 2 has no record: it gets the time of the record at 4. The line
+  // at 6 has none and nothing follows: the fallback (mtime).
+  const std::string out =
+      AddTimestamps("a\nb\nc\nd", 0, {{0, kBase}, {4, kBase + 2 * kSecond}},
+                    kBase + 9 * kSecond);
+  EXPECT_EQ(out,
+            "2026-11-28T19:00:00.000000000Z a\n"
+            "2026-11-28T19:00:02.000000000Z b\n"
+            "2026-11-28T19:00:02.000000000Z c\n"
+            "2026-11-28T19:00:09.000000000Z d");
+}
+
+TEST(LogTimestampsTest, EmptyDataStaysEmpty) {
+  EXPECT_EQ(AddTimestamps("", 0, {}, kBase), "");
+}
+
+}  // namespace
+}  // namespace kiln
