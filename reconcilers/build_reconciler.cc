@@ -48,11 +48,20 @@ std::string FailureMessage(const AgentResult& r) {
 }  // namespace
 
 BuildReconciler::BuildReconciler(BuildClient& builds, VmDriver& driver,
-                                 Clock& clock, BuildReconcilerOptions options)
+                                 Clock& clock, BuildReconcilerOptions options,
+                                 EventRecorder* events)
     : builds_(builds),
       driver_(driver),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      events_(events) {}
+
+void BuildReconciler::Emit(const Build& build, std::string_view type,
+                           std::string_view reason, std::string message) {
+  if (events_ != nullptr) {
+    events_->Record(build, type, reason, std::move(message));
+  }
+}
 
 StatusOr<ReconcileResult> BuildReconciler::Reconcile(const ObjectKey& key) {
   StatusOr<Build> got = builds_.Get(key.namespace_, key.name);
@@ -70,6 +79,8 @@ StatusOr<ReconcileResult> BuildReconciler::Reconcile(const ObjectKey& key) {
     // Cancelled is written FIRST (releasing the allocation); only then is
     // the VM deleted. A crash in between leaves a terminal Build whose VM
     // the next reconcile (or GC) removes.
+    Emit(build, kEventNormal, "CancelRequested",
+         "spec.cancel is set; stopping the build");
     ASSIGN_OR_RETURN(Build done,
                      Finish(std::move(build), BuildPhase::kCancelled,
                             "Cancelled", "cancelled by request (spec.cancel)"));
@@ -130,6 +141,12 @@ StatusOr<ReconcileResult> BuildReconciler::ReconcileActive(Build build) {
     spdlog::info("build {}: {} -> {} (VM {} created, driver {})",
                  KeyOf(written), PhaseName(was),
                  PhaseName(written.status.phase), vm_name, driver_.name());
+    Emit(written, kEventNormal, "VMCreated",
+         "created VM " + vm_name + " (driver " + driver_.name() + ") on " +
+             options_.node_name);
+    if (was != written.status.phase) {
+      Emit(written, kEventNormal, "Building", "building in VM " + vm_name);
+    }
     return next_look;
   }
 
@@ -148,6 +165,11 @@ StatusOr<ReconcileResult> BuildReconciler::ReconcileActive(Build build) {
       spdlog::info("build {}: {} -> {}", KeyOf(written),
                    PhaseName(build.status.phase),
                    PhaseName(written.status.phase));
+      if (written.status.phase != build.status.phase) {
+        Emit(
+            written, kEventNormal, PhaseName(written.status.phase),
+            std::string(PhaseName(written.status.phase)) + " in VM " + vm_name);
+      }
     }
     return next_look;
   }
@@ -211,6 +233,15 @@ StatusOr<Build> BuildReconciler::Finish(Build build, BuildPhase phase,
   ASSIGN_OR_RETURN(Build written, Write(std::move(build)));
   spdlog::info("build {}: {} -> {} ({}: {})", KeyOf(written), PhaseName(was),
                PhaseName(phase), reason, message);
+  if (phase == BuildPhase::kReady) {
+    Emit(written, kEventNormal, "Ready", message);
+  } else if (phase == BuildPhase::kCancelled) {
+    Emit(written, kEventNormal, "Cancelled", message);
+  } else if (reason == "DeadlineExceeded" || reason == "VMLost") {
+    Emit(written, kEventWarning, reason, message);
+  } else {
+    Emit(written, kEventWarning, "Failed", reason + ": " + message);
+  }
   return written;
 }
 

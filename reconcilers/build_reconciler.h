@@ -17,6 +17,7 @@
 #include <string>
 
 #include "api_types/build.h"
+#include "controller/events/event_recorder.h"
 #include "controller/runtime/clock.h"
 #include "controller/runtime/reconciler.h"
 #include "controller/vm/vm_driver.h"
@@ -40,8 +41,10 @@ struct BuildReconcilerOptions {
 
 class BuildReconciler final : public Reconciler {
  public:
+  // `events` may be null (no events recorded).
   BuildReconciler(BuildClient& builds, VmDriver& driver, Clock& clock,
-                  BuildReconcilerOptions options);
+                  BuildReconcilerOptions options,
+                  EventRecorder* events = nullptr);
 
   // `key` is a builds key (namespace + name).
   StatusOr<ReconcileResult> Reconcile(const ObjectKey& key) override;
@@ -64,11 +67,14 @@ class BuildReconciler final : public Reconciler {
   // and observedGeneration are kept consistent here.
   StatusOr<Build> Write(Build build);
   std::chrono::milliseconds UntilDeadline(const Build& build) const;
+  void Emit(const Build& build, std::string_view type, std::string_view reason,
+            std::string message);
 
   BuildClient& builds_;
   VmDriver& driver_;
   Clock& clock_;
   const BuildReconcilerOptions options_;
+  EventRecorder* const events_;
 };
 
 }  // namespace kiln

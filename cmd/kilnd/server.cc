@@ -170,8 +170,8 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   std::error_code ec;
   std::filesystem::create_directories(options.logs_dir, ec);
   std::filesystem::create_directories(options.sources_dir, ec);
-  reconciler_ = std::make_unique<BuildReconciler>(*build_client_, *driver_,
-                                                  clock_, options);
+  reconciler_ = std::make_unique<BuildReconciler>(
+      *build_client_, *driver_, clock_, options, events_.get());
   ControllerOptions controller;
   controller.name = "build";
   controller.workers = static_cast<int>(flags.workers);
@@ -211,6 +211,15 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   spdlog::info("store {} at revision {}", store_options.path,
                s->store_->CurrentRevision());
 
+  s->events_ = std::make_unique<EventRecorder>(*s->store_, s->clock_);
+  s->event_pruner_ = std::make_unique<Periodic>(
+      std::chrono::minutes(1), [events = s->events_.get()] {
+        StatusOr<size_t> pruned = events->Prune();
+        if (!pruned.ok()) {
+          spdlog::warn("events: prune failed: {}", pruned.status().ToString());
+        }
+      });
+
   const std::string node = NodeName(flags);
   NodeRegistry nodes(*s->store_, s->clock_);
   RETURN_IF_ERROR(nodes.EnsureNode(node, capacity, "process"));
@@ -229,6 +238,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   api.watch.default_timeout = std::chrono::seconds(flags.watch_timeout_seconds);
   api.node_name = node;
   api.image_registry = registry;
+  api.events = s->events_.get();
   api.defaults.cpus = flags.default_cpus;
   api.defaults.memory_mib = flags.default_memory_mib;
   api.defaults.timeout_seconds = flags.default_timeout_seconds;
@@ -280,6 +290,8 @@ void KilndServer::Stop() {
   if (controller_) controller_->Stop();
   if (api_) api_->Stop();
   if (registry_) registry_->Stop();
+  if (event_pruner_) event_pruner_->Stop();
+  if (events_) events_->Flush();
 }
 
 }  // namespace kiln

@@ -8,6 +8,7 @@
 #include "api_types/status.h"
 #include "cmd/kilnd/flags.h"
 #include "controller/apiserver/api_server.h"
+#include "controller/events/event_recorder.h"
 #include "controller/registry/embedded_registry.h"
 #include "controller/runtime/clock.h"
 #include "controller/runtime/controller.h"
@@ -42,6 +43,8 @@ class KilndServer {
                           const std::string& registry);
 
   std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<EventRecorder> events_;
+  std::unique_ptr<Periodic> event_pruner_;
   std::unique_ptr<EmbeddedRegistry> registry_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<VmDriver> driver_;

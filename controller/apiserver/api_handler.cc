@@ -213,7 +213,7 @@ ApiHandler::ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options)
       authenticator_(std::move(deps.authenticator)),
       builds_(deps.store, deps.clock,
               BuildRegistryOptions{options.defaults, options.node_name,
-                                   options.image_registry}),
+                                   options.image_registry, options.events}),
       nodes_(deps.store, deps.clock) {}
 
 HttpResponse ApiHandler::Error(const Status& status, const RequestInfo& info,

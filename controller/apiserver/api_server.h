@@ -29,6 +29,8 @@ struct ApiServerOptions {
   // --insecure-dev: no auth, plain HTTP; only allowed on loopback.
   bool allow_anonymous = false;
   std::string node_name = "node-a";
+  // Admitted / Rejected events about Builds; null = none. Not owned.
+  EventRecorder* events = nullptr;
   std::string image_registry = "127.0.0.1:5000";
   BuildDefaults defaults;
 };

@@ -25,6 +25,7 @@
 #include "api_types/node.h"
 #include "api_types/status.h"
 #include "controller/apiserver/retry_after.h"
+#include "controller/events/event_recorder.h"
 #include "controller/runtime/clock.h"
 #include "controller/store/store.h"
 
@@ -36,6 +37,8 @@ struct BuildRegistryOptions {
   std::string node_name = "node-a";
   // HOST:PORT used for the default spec.output.image.
   std::string image_registry = "127.0.0.1:5000";
+  // Where Admitted / Rejected events go; null = none. Not owned.
+  EventRecorder* events = nullptr;
 };
 
 enum class PatchType { kMerge, kJson, kApply };

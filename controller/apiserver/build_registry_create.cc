@@ -142,7 +142,21 @@ StatusOr<BuildWriteResult> BuildRegistry::Admit(const Build& build,
         return PlanAdmission(build, node, node_revision);
       });
   if (!result.ok()) {
+    if (options_.events != nullptr &&
+        result.status().code() == StatusCode::kResourcesExhausted) {
+      options_.events->RecordFor(build.metadata.namespace_, name, "",
+                                 kEventWarning, "Rejected",
+                                 result.status().message());
+    }
     return TranslateStoreError(result.status(), kBuildsResource, name);
+  }
+  if (options_.events != nullptr) {
+    const NodeResources r = BuildRequest(build);
+    options_.events->Record(build, kEventNormal, "Admitted",
+                            "admitted onto node " + options_.node_name +
+                                " (cpus=" + std::to_string(r.cpus) +
+                                ", memoryMiB=" + std::to_string(r.memory_mib) +
+                                " reserved)");
   }
   return BuildWriteResult{WithRevision(build, result->objects[0].revision),
                           true};

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "api_types/phase.h"
 #include "reconcilers/registry_build_client.h"
 #include "reconcilers/vm_gc.h"
@@ -261,6 +263,36 @@ TEST_F(BuildReconcilerTest, CreateErrorsAreRetriedNotFatal) {
   driver_.FailCreates(OkStatus());
   ASSERT_OK(Reconcile("a"));
   EXPECT_EQ(Get("a").status.phase, BuildPhase::kBuilding);
+}
+
+TEST_F(BuildReconcilerTest, TransitionsAreRecordedAsEvents) {
+  EventRecorder events(store(), clock_);
+  BuildReconcilerOptions options;
+  options.node_name = kTestNode;
+  BuildReconciler reconciler(*client_, driver_, clock_, options, &events);
+  const ObjectKey key{"builds", "default", "a"};
+  Build b = MustCreate("a");
+  ASSERT_OK(reconciler.Reconcile(key));
+  driver_.SetProgress(VmOf(b), "Pushing");
+  ASSERT_OK(reconciler.Reconcile(key));
+  driver_.Exit(VmOf(b), Success());
+  ASSERT_OK(reconciler.Reconcile(key));
+  Build c = MustCreate("c");
+  ASSERT_OK(builds().Patch("default", "c", PatchType::kMerge,
+                           R"({"spec":{"cancel":true}})", false, {}));
+  ASSERT_OK(reconciler.Reconcile(ObjectKey{"builds", "default", "c"}));
+  events.Flush();
+  ListOptions list;
+  list.scope = ResourceScope{"events", "default"};
+  ASSERT_OK_AND_ASSIGN(ListResult stored, store().List(list));
+  std::multiset<std::string> reasons;
+  for (const StoredObject& obj : stored.items) {
+    reasons.insert(obj.value["involvedObject"]["name"].get<std::string>() +
+                   "/" + obj.value["reason"].get<std::string>());
+  }
+  EXPECT_THAT(reasons, ::testing::UnorderedElementsAre(
+                           "a/VMCreated", "a/Building", "a/Pushing", "a/Ready",
+                           "c/CancelRequested", "c/Cancelled"));
 }
 
 TEST_F(BuildReconcilerTest, GcRemovesOrphansAndKeepsLiveVms) {
