@@ -6,11 +6,9 @@
 #include "hack/bench/api_build_body.h"
 
 namespace kiln::bench {
-namespace {
 
 namespace http = web::http;
 
-// GET `path` and decode the JSON body. Errors: Unavailable.
 StatusOr<nlohmann::json> GetJson(const ApiEndpoint& endpoint,
                                  const std::string& path) {
   http::client::http_client client(
@@ -30,8 +28,6 @@ StatusOr<nlohmann::json> GetJson(const ApiEndpoint& endpoint,
     return UnavailableError("GET " + path + ": " + e.what());
   }
 }
-
-}  // namespace
 
 bool Healthy(const ApiEndpoint& endpoint, std::chrono::seconds timeout) {
   http::client::http_client client(web::uri(endpoint.server),

@@ -6,12 +6,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "api_types/status.h"
 #include "hack/bench/api_endpoint.h"
 
 namespace kiln::bench {
+
+// GET `path` and decode the JSON body. Errors: Unavailable (no answer,
+// non-200, undecodable body).
+StatusOr<nlohmann::json> GetJson(const ApiEndpoint& endpoint,
+                                 const std::string& path);
 
 // GET /healthz answered 200 within `timeout` (TLS handshake included).
 bool Healthy(const ApiEndpoint& endpoint, std::chrono::seconds timeout);

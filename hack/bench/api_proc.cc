@@ -28,7 +28,8 @@ bool ReadMachine(double* busy_s, double* total_s) {
   return true;
 }
 
-// utime + stime of `pid` (all its threads) in seconds; 0 if unreadable.
+}  // namespace
+
 double ProcessCpuSeconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(in)),
@@ -42,8 +43,6 @@ double ProcessCpuSeconds(pid_t pid) {
   fields >> utime >> stime;
   return (utime + stime) / ClockTicks();
 }
-
-}  // namespace
 
 StatusOr<ProcMemory> ReadProcMemory(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");

@@ -25,6 +25,10 @@ StatusOr<ProcMemory> ReadProcMemory(pid_t pid);
 
 nlohmann::json ToJson(const ProcMemory& m);
 
+// utime + stime of `pid` (all its threads) since it started, in seconds; 0
+// when /proc/PID/stat cannot be read.
+double ProcessCpuSeconds(pid_t pid);
+
 // Shares (0..1) of the machine's total CPU capacity over a phase.
 struct CpuSplit {
   double server = 0;  // kilnd

@@ -9,10 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Pct(const json& cpu, const char* who) {
-  return fmt::format("{:.0f}%", 100 * cpu.value(who, 0.0));
-}
-
 std::string MiB(const json& mem) {
   return fmt::format("{:.0f}", mem.value("rss_kib", 0) / 1024.0);
 }

@@ -5,6 +5,7 @@
 #include <exception>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 namespace kiln::bench {
 namespace {
@@ -32,7 +33,22 @@ std::optional<int64_t> SendTimeNs(const std::string& line) {
 std::shared_ptr<StreamWatcher> StreamWatcher::Start(
     const ApiEndpoint& endpoint, const std::string& path_and_query,
     const std::string& tag) {
-  std::shared_ptr<StreamWatcher> self(new StreamWatcher(endpoint, tag));
+  return Send(
+      std::shared_ptr<StreamWatcher>(new StreamWatcher(endpoint, tag, nullptr)),
+      endpoint, path_and_query);
+}
+
+std::shared_ptr<StreamWatcher> StreamWatcher::StartWithHandler(
+    const ApiEndpoint& endpoint, const std::string& path_and_query,
+    LineHandler on_line) {
+  return Send(std::shared_ptr<StreamWatcher>(
+                  new StreamWatcher(endpoint, "", std::move(on_line))),
+              endpoint, path_and_query);
+}
+
+std::shared_ptr<StreamWatcher> StreamWatcher::Send(
+    std::shared_ptr<StreamWatcher> self, const ApiEndpoint& endpoint,
+    const std::string& path_and_query) {
   http::http_request request =
       NewRequest(endpoint, http::methods::GET, path_and_query);
   self->client_.request(request, self->cancel_.get_token())
@@ -46,8 +62,10 @@ std::shared_ptr<StreamWatcher> StreamWatcher::Start(
   return self;
 }
 
-StreamWatcher::StreamWatcher(const ApiEndpoint& endpoint, std::string tag)
+StreamWatcher::StreamWatcher(const ApiEndpoint& endpoint, std::string tag,
+                             LineHandler on_line)
     : tag_needle_("\"bench/run\":\"" + tag + "\""),
+      on_line_(std::move(on_line)),
       // The timeout bounds each read: kilnd writes a heartbeat every 10 s.
       client_(web::uri(endpoint.server),
               MakeClientConfig(endpoint, std::chrono::seconds(120))) {}
@@ -125,7 +143,9 @@ void StreamWatcher::OnBytes(size_t n, Clock::time_point now) {
 
 void StreamWatcher::OnLine(const std::string& line, Clock::time_point now) {
   if (line.empty()) return;  // heartbeat
-  if (line.find(tag_needle_) != std::string::npos) {
+  if (on_line_) {
+    on_line_(line, now);
+  } else if (line.find(tag_needle_) != std::string::npos) {
     std::optional<int64_t> sent = SendTimeNs(line);
     if (!sent) {
       Anomaly("tagged event without a readable bench/t: " +

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,15 @@ class StreamWatcher : public std::enable_shared_from_this<StreamWatcher> {
   static std::shared_ptr<StreamWatcher> Start(const ApiEndpoint& endpoint,
                                               const std::string& path_and_query,
                                               const std::string& tag);
+  // Receives every non-empty line of the stream (one WatchEvent) with its
+  // receive time; called on pplx threads, one line at a time.
+  using LineHandler = std::function<void(
+      const std::string& line, std::chrono::steady_clock::time_point now)>;
+  // As Start, but every line goes to `on_line` (tagged events are not
+  // matched, received() stays 0); ERROR events still count as anomalies.
+  static std::shared_ptr<StreamWatcher> StartWithHandler(
+      const ApiEndpoint& endpoint, const std::string& path_and_query,
+      LineHandler on_line);
   StreamWatcher(const StreamWatcher&) = delete;
   StreamWatcher& operator=(const StreamWatcher&) = delete;
 
@@ -56,7 +66,11 @@ class StreamWatcher : public std::enable_shared_from_this<StreamWatcher> {
   LatencySamples Samples() const EXCLUDES(mu_);
 
  private:
-  StreamWatcher(const ApiEndpoint& endpoint, std::string tag);
+  StreamWatcher(const ApiEndpoint& endpoint, std::string tag,
+                LineHandler on_line);
+  static std::shared_ptr<StreamWatcher> Send(
+      std::shared_ptr<StreamWatcher> self, const ApiEndpoint& endpoint,
+      const std::string& path_and_query);
 
   void OnHeaders(web::http::http_response response);
   void ReadNext();
@@ -67,6 +81,7 @@ class StreamWatcher : public std::enable_shared_from_this<StreamWatcher> {
   void Anomaly(const std::string& what);
 
   const std::string tag_needle_;  // "bench/run":"<tag>"
+  const LineHandler on_line_;     // set: every line goes there
   web::http::client::http_client client_;
   pplx::cancellation_token_source cancel_;
 

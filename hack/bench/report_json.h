@@ -2,7 +2,10 @@
 // writers.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace kiln::bench {
 
@@ -17,6 +20,11 @@ inline const nlohmann::json& Field(const nlohmann::json& j, const char* key) {
 // A latency field recorded in microseconds, in milliseconds.
 inline double Ms(const nlohmann::json& latency, const char* field) {
   return latency.value(field, 0.0) / 1000.0;
+}
+
+// A CPU share field (0..1) of `cpu`, e.g. "37%".
+inline std::string Pct(const nlohmann::json& cpu, const char* who) {
+  return fmt::format("{:.0f}%", 100 * cpu.value(who, 0.0));
 }
 
 }  // namespace kiln::bench
