@@ -233,6 +233,16 @@ StatusOr<Build> BuildReconciler::Finish(Build build, BuildPhase phase,
   ASSIGN_OR_RETURN(Build written, Write(std::move(build)));
   spdlog::info("build {}: {} -> {} ({}: {})", KeyOf(written), PhaseName(was),
                PhaseName(phase), reason, message);
+  if (options_.metrics != nullptr) {
+    const std::string_view result =
+        phase == BuildPhase::kReady       ? kBuildResultReady
+        : phase == BuildPhase::kCancelled ? kBuildResultCancelled
+        : reason == "DeadlineExceeded"    ? kBuildResultTimeout
+                                          : kBuildResultFailed;
+    options_.metrics->ObserveBuildFinished(
+        result, written.status.duration_ms.value_or(0) / 1000.0);
+  }
+  if (options_.on_terminal) options_.on_terminal(written);
   if (phase == BuildPhase::kReady) {
     Emit(written, kEventNormal, "Ready", message);
   } else if (phase == BuildPhase::kCancelled) {

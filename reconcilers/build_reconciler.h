@@ -14,10 +14,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "api_types/build.h"
 #include "controller/events/event_recorder.h"
+#include "controller/metrics/kiln_metrics.h"
 #include "controller/runtime/clock.h"
 #include "controller/runtime/reconciler.h"
 #include "controller/vm/vm_driver.h"
@@ -37,6 +39,12 @@ struct BuildReconcilerOptions {
   std::chrono::milliseconds vm_delete_grace{10000};
   // How often a running VM is looked at.
   std::chrono::milliseconds poll_interval{1000};
+  // Build outcomes (kiln_build_duration_seconds, kiln_builds_total); null =
+  // not counted. Not owned.
+  KilnMetrics* metrics = nullptr;
+  // Called after a Build's terminal phase is written (e.g. to end log
+  // followers). Must not block.
+  std::function<void(const Build&)> on_terminal;
 };
 
 class BuildReconciler final : public Reconciler {

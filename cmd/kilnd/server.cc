@@ -167,6 +167,7 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   options.logs_dir = flags.data_dir + "/logs";
   options.sources_dir = flags.data_dir + "/sources";
   options.vm_delete_grace = std::chrono::seconds(flags.vm_delete_grace_seconds);
+  options.metrics = &metrics_;
   std::error_code ec;
   std::filesystem::create_directories(options.logs_dir, ec);
   std::filesystem::create_directories(options.sources_dir, ec);
@@ -176,6 +177,11 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   controller.name = "build";
   controller.workers = static_cast<int>(flags.workers);
   controller.informer.scope = ResourceScope{"builds", std::nullopt};
+  controller.observe_reconcile = [this](std::string_view result,
+                                        double seconds) {
+    metrics_.ObserveReconcile(result, seconds);
+  };
+  controller.on_retry = [this] { metrics_.AddWorkqueueRetry(); };
   controller_ =
       std::make_unique<Controller>(*store_, clock_, *reconciler_, controller);
   RETURN_IF_ERROR(controller_->Start());
@@ -192,8 +198,48 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   return OkStatus();
 }
 
+void KilndServer::RefreshMetrics(const std::string& node) {
+  if (api_) metrics_.SetWatchers(static_cast<int64_t>(api_->watchers()));
+  NodeRegistry nodes(*store_, clock_);
+  if (StatusOr<Node> n = nodes.Get(node); n.ok()) {
+    const NodeResources& total = n->status.capacity;
+    const NodeResources& used = n->status.allocated;
+    metrics_.SetCapacity(kResourceCpus, total.cpus, used.cpus);
+    metrics_.SetCapacity(kResourceMemoryMib, total.memory_mib, used.memory_mib);
+    metrics_.SetCapacity(kResourceBuilds, total.builds, used.builds);
+  }
+  if (!controller_) return;
+  metrics_.SetWorkqueueDepth(static_cast<int64_t>(controller_->QueueLength()));
+  int64_t pending = 0, building = 0, pushing = 0;
+  for (const auto& obj : controller_->informer().List()) {
+    const std::string phase =
+        obj->value.value("/status/phase"_json_pointer, "");
+    if (phase == "Pending" || phase.empty()) ++pending;
+    if (phase == "Building") ++building;
+    if (phase == "Pushing") ++pushing;
+  }
+  metrics_.SetBuildsActive(kPhasePending, pending);
+  metrics_.SetBuildsActive(kPhaseBuilding, building);
+  metrics_.SetBuildsActive(kPhasePushing, pushing);
+}
+
 StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
-    const KilndFlags& flags) {
+    const KilndFlags& given) {
+  // Every path kilnd hands to a child (builder VMs chdir into their work
+  // dir, the registry reads its config) must not depend on kilnd's cwd.
+  KilndFlags flags = given;
+  {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(flags.data_dir, ec);
+    if (ec) {
+      return InvalidArgumentError("--data-dir " + flags.data_dir + ": " +
+                                  ec.message());
+    }
+    flags.data_dir = absolute.lexically_normal().string();
+    while (flags.data_dir.size() > 1 && flags.data_dir.back() == '/') {
+      flags.data_dir.pop_back();
+    }
+  }
   std::unique_ptr<KilndServer> s(new KilndServer());
   ASSIGN_OR_RETURN(HostPort listen, ParseListen(flags.listen));
   ASSIGN_OR_RETURN(NodeResources capacity, Capacity(flags));
@@ -207,6 +253,9 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   SqliteStoreOptions store_options;
   store_options.path = flags.data_dir + "/kiln.db";
   store_options.retained_revisions = flags.retained_revisions;
+  store_options.observe_commit = [m = &s->metrics_](double seconds) {
+    m->ObserveStoreWrite(seconds);
+  };
   ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(store_options));
   spdlog::info("store {} at revision {}", store_options.path,
                s->store_->CurrentRevision());
@@ -239,6 +288,10 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   api.node_name = node;
   api.image_registry = registry;
   api.events = s->events_.get();
+  api.metrics = &s->metrics_;
+  api.refresh_metrics = [server = s.get(), node] {
+    server->RefreshMetrics(node);
+  };
   api.defaults.cpus = flags.default_cpus;
   api.defaults.memory_mib = flags.default_memory_mib;
   api.defaults.timeout_seconds = flags.default_timeout_seconds;

@@ -9,6 +9,7 @@
 #include "cmd/kilnd/flags.h"
 #include "controller/apiserver/api_server.h"
 #include "controller/events/event_recorder.h"
+#include "controller/metrics/kiln_metrics.h"
 #include "controller/registry/embedded_registry.h"
 #include "controller/runtime/clock.h"
 #include "controller/runtime/controller.h"
@@ -42,6 +43,11 @@ class KilndServer {
   Status StartControllers(const KilndFlags& flags, const std::string& node,
                           const std::string& registry);
 
+  // Sets the gauges /metrics reads from elsewhere (watchers, capacity,
+  // active builds, work queue).
+  void RefreshMetrics(const std::string& node);
+
+  KilnMetrics metrics_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<Periodic> event_pruner_;

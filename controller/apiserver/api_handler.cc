@@ -1,6 +1,8 @@
 #include "controller/apiserver/api_handler.h"
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <string_view>
 #include <utility>
 
@@ -213,8 +215,11 @@ ApiHandler::ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options)
       authenticator_(std::move(deps.authenticator)),
       builds_(deps.store, deps.clock,
               BuildRegistryOptions{options.defaults, options.node_name,
-                                   options.image_registry, options.events}),
-      nodes_(deps.store, deps.clock) {}
+                                   options.image_registry, options.events,
+                                   options.metrics}),
+      nodes_(deps.store, deps.clock),
+      metrics_(options.metrics),
+      refresh_metrics_(options.refresh_metrics) {}
 
 HttpResponse ApiHandler::Error(const Status& status, const RequestInfo& info,
                                bool body_undecodable) {
@@ -251,6 +256,30 @@ HttpResponse ApiHandler::Respond(
 }
 
 HttpResponse ApiHandler::Handle(const HttpRequest& request) {
+  if (metrics_ == nullptr) return Dispatch(request);
+  const auto started = std::chrono::steady_clock::now();
+  HttpResponse response = Dispatch(request);
+  auto info = ParseRequestInfo(request.method, request.path, request.query);
+  // Watches and other streams last as long as the client wants: they are
+  // counted by kiln_watchers, not timed. Labels stay a fixed set.
+  if (!response.stream) {
+    std::string verb = "OTHER";
+    std::string resource = "nonresource";
+    if (info.ok() && info->is_resource_request) {
+      verb = info->verb;
+      for (char& c : verb) c = static_cast<char>(std::toupper(c));
+      resource = info->resource;
+      if (!info->subresource.empty()) resource += "/" + info->subresource;
+    }
+    metrics_->ObserveApiRequest(verb, resource, response.status,
+                                std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count());
+  }
+  return response;
+}
+
+HttpResponse ApiHandler::Dispatch(const HttpRequest& request) {
   auto info = ParseRequestInfo(request.method, request.path, request.query);
   if (!info.ok()) return Error(info.status(), RequestInfo{});
   // Probes (kubelet, load balancers, scripts) carry no credentials: health
@@ -300,6 +329,13 @@ HttpResponse ApiHandler::HandleNonResource(const HttpRequest& request,
     HttpResponse r;
     r.content_type = "text/plain";
     r.body = "ok";
+    return r;
+  }
+  if (p == "/metrics" && metrics_ != nullptr) {
+    if (refresh_metrics_) refresh_metrics_();
+    HttpResponse r;
+    r.content_type = kMetricsContentType;
+    r.body = metrics_->Serialize();
     return r;
   }
   if (p.rfind("/openapi/", 0) == 0 && !AcceptsJson(request.Header("accept"))) {
@@ -454,19 +490,36 @@ HttpResponse ApiHandler::HandleEvents(const HttpRequest& request,
     if (!info.namespace_.empty()) o.scope.namespace_ = info.namespace_;
     auto list = store_.List(o);
     if (!list.ok()) return Error(list.status(), info);
+    ListMeta meta;
+    meta.resource_version = std::to_string(list->revision);
     nlohmann::json items = nlohmann::json::array();
-    for (auto& obj : list->items) items.push_back(std::move(obj.value));
-    return Object(
-        request, 200,
-        {{"apiVersion", "kiln.dev/v1"},
-         {"kind", "EventList"},
-         {"metadata", {{"resourceVersion", std::to_string(list->revision)}}},
-         {"items", std::move(items)}});
+    std::vector<Event> events;
+    for (auto& obj : list->items) {
+      if (StatusOr<Event> e = EventFromJson(obj.value); e.ok()) {
+        events.push_back(*std::move(e));
+      }
+      items.push_back(std::move(obj.value));
+    }
+    return Respond(request, info,
+                   [&](const TableOptions& t) {
+                     return ToTable(events, meta, NowSeconds(clock_), t);
+                   },
+                   {{"apiVersion", "kiln.dev/v1"},
+                    {"kind", "EventList"},
+                    {"metadata", {{"resourceVersion", meta.resource_version}}},
+                    {"items", std::move(items)}});
   }
   if (info.verb == "get") {
     auto obj = store_.Get({"events", info.namespace_, info.name});
     if (!obj.ok()) return Error(obj.status(), info);
-    return Object(request, 200, obj->value);
+    StatusOr<Event> event = EventFromJson(obj->value);
+    if (!event.ok()) return Object(request, 200, obj->value);
+    return Respond(
+        request, info,
+        [&](const TableOptions& t) {
+          return ToTable(*event, NowSeconds(clock_), t);
+        },
+        obj->value);
   }
   return FromHttpError(MethodNotAllowedError(request.method, request.path,
                                              AllowedMethods(info)));

@@ -38,6 +38,8 @@ class ApiHandler {
   HttpResponse Handle(const HttpRequest& request);
 
  private:
+  // Handle() without the request-duration metric.
+  HttpResponse Dispatch(const HttpRequest& request);
   HttpResponse HandleNonResource(const HttpRequest& request,
                                  const RequestInfo& info);
   HttpResponse HandleBuilds(const HttpRequest& request, const RequestInfo& info,
@@ -66,6 +68,8 @@ class ApiHandler {
   const std::unique_ptr<Authenticator> authenticator_;
   BuildRegistry builds_;
   NodeRegistry nodes_;
+  KilnMetrics* const metrics_;
+  const std::function<void()> refresh_metrics_;
 };
 
 }  // namespace kiln

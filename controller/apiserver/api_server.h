@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include "controller/apiserver/build_registry.h"
 #include "controller/apiserver/http_server.h"
 #include "controller/apiserver/watch_server.h"
+#include "controller/metrics/kiln_metrics.h"
 #include "controller/runtime/clock.h"
 #include "controller/store/store.h"
 
@@ -31,6 +33,12 @@ struct ApiServerOptions {
   std::string node_name = "node-a";
   // Admitted / Rejected events about Builds; null = none. Not owned.
   EventRecorder* events = nullptr;
+  // Served on GET /metrics (authenticated, like the API) and fed with
+  // request durations and admission rejections; null = no /metrics. Not
+  // owned. `refresh_metrics` runs before each scrape (gauges read from
+  // elsewhere: watchers, capacity, active builds).
+  KilnMetrics* metrics = nullptr;
+  std::function<void()> refresh_metrics;
   std::string image_registry = "127.0.0.1:5000";
   BuildDefaults defaults;
 };
@@ -40,6 +48,8 @@ class ApiServer {
   virtual ~ApiServer() = default;
   // The bound port.
   virtual int port() const = 0;
+  // Open watch streams.
+  virtual size_t watchers() const = 0;
   // The builds registry behind the API (defaulting, validation, admission,
   // status writes), for in-process controllers. Thread-safe.
   virtual BuildRegistry& builds() = 0;

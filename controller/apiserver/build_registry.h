@@ -26,6 +26,7 @@
 #include "api_types/status.h"
 #include "controller/apiserver/retry_after.h"
 #include "controller/events/event_recorder.h"
+#include "controller/metrics/kiln_metrics.h"
 #include "controller/runtime/clock.h"
 #include "controller/store/store.h"
 
@@ -39,6 +40,8 @@ struct BuildRegistryOptions {
   std::string image_registry = "127.0.0.1:5000";
   // Where Admitted / Rejected events go; null = none. Not owned.
   EventRecorder* events = nullptr;
+  // Counts admission rejections; null = not counted. Not owned.
+  KilnMetrics* metrics = nullptr;
 };
 
 enum class PatchType { kMerge, kJson, kApply };

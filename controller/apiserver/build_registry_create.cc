@@ -142,8 +142,15 @@ StatusOr<BuildWriteResult> BuildRegistry::Admit(const Build& build,
         return PlanAdmission(build, node, node_revision);
       });
   if (!result.ok()) {
-    if (options_.events != nullptr &&
-        result.status().code() == StatusCode::kResourcesExhausted) {
+    const StatusCode code = result.status().code();
+    if (options_.metrics != nullptr &&
+        (code == StatusCode::kResourcesExhausted ||
+         code == StatusCode::kInvalidArgument)) {
+      options_.metrics->AddAdmissionRejection(
+          code == StatusCode::kResourcesExhausted ? kRejectResourcesExhausted
+                                                  : kRejectInvalid);
+    }
+    if (options_.events != nullptr && code == StatusCode::kResourcesExhausted) {
       options_.events->RecordFor(build.metadata.namespace_, name, "",
                                  kEventWarning, "Rejected",
                                  result.status().message());

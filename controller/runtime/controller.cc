@@ -86,8 +86,18 @@ void Controller::RunWorker() {
   }
 }
 
+size_t Controller::QueueLength() const { return queue_->Len(); }
+
 void Controller::ProcessKey(const ObjectKey& key) {
   const uint64_t id = next_reconcile_id_++;
+  const auto started = std::chrono::steady_clock::now();
+  auto observe = [&](std::string_view outcome) {
+    if (!options_.observe_reconcile) return;
+    options_.observe_reconcile(outcome,
+                               std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count());
+  };
   StatusOr<ReconcileResult> result = [&]() -> StatusOr<ReconcileResult> {
     // A reconciler must not throw; if it does, the key is retried like any
     // failure rather than taking the worker (and the process) down.
@@ -98,12 +108,15 @@ void Controller::ProcessKey(const ObjectKey& key) {
     }
   }();
   if (!result.ok()) {
+    observe("error");
+    if (options_.on_retry) options_.on_retry();
     queue_->AddRateLimited(key);
     logger_->warn("[{}][r{}] {}: reconcile failed (retry {}): {}", key.Path(),
                   id, options_.name, queue_->NumRequeues(key),
                   result.status().ToString());
     return;
   }
+  observe(result->requeue_after ? "requeue" : "success");
   queue_->Forget(key);
   if (result->requeue_after) queue_->AddAfter(key, *result->requeue_after);
   SPDLOG_LOGGER_DEBUG(logger_, "[{}][r{}] {}: reconciled", key.Path(), id,

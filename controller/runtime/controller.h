@@ -14,8 +14,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -41,6 +43,12 @@ struct ControllerOptions {
   // What to watch and how (informer.logger defaults to `logger`).
   InformerOptions informer;
   WorkQueueOptions queue;
+  // Called after each reconcile with "success", "requeue" (requeue_after
+  // set) or "error" and its duration in seconds; and for each retry
+  // scheduled after an error. Empty = not observed. Must not block.
+  std::function<void(std::string_view result, double seconds)>
+      observe_reconcile;
+  std::function<void()> on_retry;
   // One line per failed reconcile; null = spdlog's default logger.
   std::shared_ptr<spdlog::logger> logger;
 };
@@ -69,6 +77,9 @@ class Controller {
   // Queues `key` for reconciling (as an informer event would), e.g. for
   // keys of another resource or from a GC pass. Ignored once stopped.
   void Enqueue(const ObjectKey& key);
+
+  // Keys waiting in the work queue (for metrics).
+  size_t QueueLength() const;
 
   // The informer's cache, for reconcilers that read from it.
   const Informer& informer() const { return *informer_; }

@@ -96,6 +96,7 @@ StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   SqliteWriter::Options wopts;
   wopts.retained_revisions = options.retained_revisions;
   wopts.max_batch = options.max_batch;
+  wopts.observe_commit = options.observe_commit;
   ASSIGN_OR_RETURN(impl->writer,
                    SqliteWriter::Start(std::move(conn), *impl->hub, wopts));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));

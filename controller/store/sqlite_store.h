@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,6 +46,9 @@ struct SqliteStoreOptions {
   int read_connections = 4;
   // Most writes committed in one transaction.
   size_t max_batch = 256;
+  // Each commit's duration in seconds (for metrics); called on the writer
+  // thread, must not block. Empty = not observed.
+  std::function<void(double)> observe_commit;
 };
 
 class SqliteStore final : public Store {

@@ -159,6 +159,7 @@ void SqliteWriter::Run() {
 
 void SqliteWriter::CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
   const int64_t first_revision = next_revision_;
+  const auto started = std::chrono::steady_clock::now();
   Status s = conn_->Exec("BEGIN IMMEDIATE");
   if (s.ok()) {
     for (auto& req : batch) {
@@ -173,6 +174,11 @@ void SqliteWriter::CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
     }
     s = conn_->Exec("COMMIT");
     if (!s.ok()) (void)conn_->Exec("ROLLBACK");
+    if (options_.observe_commit) {
+      options_.observe_commit(std::chrono::duration<double>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count());
+    }
   }
   if (!s.ok()) {
     // Nothing of this batch is durable: fail every caller, reuse revisions.

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -31,6 +32,9 @@ class SqliteWriter {
   struct Options {
     int64_t retained_revisions = 100000;
     size_t max_batch = 256;
+    // Called on the writer thread with each batch commit's duration in
+    // seconds (BEGIN to COMMIT); must be cheap and not block.
+    std::function<void(double)> observe_commit;
   };
 
   // Takes ownership of `conn` (schema already migrated). `hub` must outlive

@@ -258,6 +258,67 @@ TEST_F(BuildsTest, ShortNamesResolveOnlyToTheKilnRegistry) {
   EXPECT_THAT(log, ::testing::Not(HasSubstr("docker.io"))) << log;
 }
 
+// The counters of /metrics move with each outcome, and promtool accepts
+// what the live endpoint serves.
+TEST_F(BuildsTest, MetricsCountEveryOutcome) {
+  Ok({"apply", "-f", "-"}, Manifest("good", "true"));
+  Ok({"apply", "-f", "-"}, Manifest("bad", "exit 3"));
+  WaitFor("good", "Ready");
+  WaitFor("bad", "Failed");
+  // "hog" takes every cpu; one more build is refused (503) at the door.
+  std::string hog = Manifest("hog", "sleep 120");
+  hog.replace(hog.find("cpus: 1"), 7, "cpus: 4");
+  Ok({"apply", "-f", "-"}, hog);
+  WaitFor("hog", "Building");
+  HttpResult refused = ParseCurl(kilnd_->Curl(
+      {"-X", "POST", "-H", "Content-Type: application/yaml", "--data-binary",
+       "@-", kilnd_->url() + "/apis/kiln.dev/v1/namespaces/default/builds"},
+      "", Manifest("extra", "true")));
+  EXPECT_EQ(refused.code, 503) << refused.body;
+  Ok({"patch", "build", "hog", "--type=merge", "-p",
+      R"({"spec":{"cancel":true}})"});
+  WaitFor("hog", "Cancelled");
+
+  HttpResult metrics = ParseCurl(kilnd_->Curl({kilnd_->url() + "/metrics"}));
+  ASSERT_EQ(metrics.code, 200);
+  const std::string& m = metrics.body;
+  EXPECT_THAT(m, HasSubstr("kiln_builds_total{result=\"ready\"} 1"));
+  EXPECT_THAT(m, HasSubstr("kiln_builds_total{result=\"failed\"} 1"));
+  EXPECT_THAT(m, HasSubstr("kiln_builds_total{result=\"cancelled\"} 1"));
+  EXPECT_THAT(
+      m,
+      HasSubstr(
+          "kiln_admission_rejections_total{reason=\"ResourcesExhausted\"} 1"));
+  EXPECT_THAT(m,
+              HasSubstr("kiln_capacity{resource=\"cpus\",state=\"total\"} 4"));
+  EXPECT_THAT(m, HasSubstr("kiln_apiserver_request_duration_seconds_count"));
+  if (RunCommand({"which", "promtool"}).exit_code == 0) {
+    CommandResult check = RunCommand({"promtool", "check", "metrics"}, {}, m);
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  } else {
+    ADD_FAILURE() << "promtool missing (hack/setup.sh installs prometheus)";
+  }
+  // Without a token: 401, like the rest of the API.
+  EXPECT_EQ(ParseCurl(kilnd_->Curl({kilnd_->url() + "/metrics"}, "-")).code,
+            401);
+}
+
+TEST_F(BuildsTest, RelativeDataDirWorks) {
+  // hack/run.sh starts kilnd with the default --data-dir .kiln (relative):
+  // builders must not depend on kilnd's working directory.
+  kilnd_->Stop();
+  const std::string relative =
+      std::filesystem::relative(dir_ + "/rel", std::filesystem::current_path())
+          .string();
+  ASSERT_FALSE(relative.empty());
+  ASSERT_NE(relative[0], '/');
+  kilnd_ = Kilnd::Start({"--embedded-registry", registry_}, relative);
+  ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
+  Ok({"apply", "-f", "-"}, Manifest("rel", "true"));
+  nlohmann::json b = WaitFor("rel", "Ready");
+  EXPECT_EQ(b["status"]["reason"], "Succeeded");
+}
+
 // kill -9 kilnd with builds in every state; the next kilnd finishes each one
 // correctly, runs none twice, leaks no VM and frees every allocation.
 TEST_F(BuildsTest, CrashRecoveryFinishesEveryBuildExactlyOnce) {
