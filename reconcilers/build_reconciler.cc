@@ -151,6 +151,7 @@ StatusOr<ReconcileResult> BuildReconciler::ReconcileActive(Build build) {
   }
 
   if (vm->state == VmState::kRunning) {
+    if (options_.on_active) options_.on_active(build);
     Build desired = build;
     mark_started(desired);
     if (vm->progress && vm->progress->phase == "Pushing") {

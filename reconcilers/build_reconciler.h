@@ -45,6 +45,9 @@ struct BuildReconcilerOptions {
   // Called after a Build's terminal phase is written (e.g. to end log
   // followers). Must not block.
   std::function<void(const Build&)> on_terminal;
+  // Called on each reconcile of a Build whose VM exists and runs (e.g. to
+  // index its log). Idempotent use only. Must not block.
+  std::function<void(const Build&)> on_active;
 };
 
 class BuildReconciler final : public Reconciler {

@@ -79,6 +79,11 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                  "How often VMs without a live Build are removed")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--log-max-bytes", f.log_max_bytes,
+                 "Largest build log kept; a longer one is cut at a line "
+                 "boundary when the build ends, with a truncation marker")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--vm-delete-grace-seconds", f.vm_delete_grace_seconds,
                  "How long a cancelled builder gets to clean up before it "
                  "is killed")

@@ -33,6 +33,7 @@ struct KilndFlags {
   std::string agent_path;  // "" = found next to kilnd
   int64_t gc_interval_seconds = 60;
   int64_t vm_delete_grace_seconds = 10;
+  int64_t log_max_bytes = 10 << 20;
 };
 
 void AddKilndFlags(CLI::App& app, KilndFlags& flags);

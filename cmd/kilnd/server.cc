@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "api_types/quantity.h"
@@ -168,6 +169,12 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   options.sources_dir = flags.data_dir + "/sources";
   options.vm_delete_grace = std::chrono::seconds(flags.vm_delete_grace_seconds);
   options.metrics = &metrics_;
+  options.on_active = [logs = logs_.get()](const Build& b) {
+    logs->BuildActive(b.metadata.uid);
+  };
+  options.on_terminal = [logs = logs_.get()](const Build& b) {
+    logs->BuildFinished(b.metadata.uid);
+  };
   std::error_code ec;
   std::filesystem::create_directories(options.logs_dir, ec);
   std::filesystem::create_directories(options.sources_dir, ec);
@@ -193,6 +200,15 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
         StatusOr<size_t> deleted = gc.Collect();
         if (!deleted.ok()) {
           spdlog::warn("gc: {}", deleted.status().ToString());
+        }
+        // Logs live as long as their Build (the informer has synced: the
+        // controller's workers only start after it).
+        if (controller_->informer().HasSynced()) {
+          std::set<std::string> live;
+          for (const auto& obj : controller_->informer().List()) {
+            live.insert(obj->value.value("/metadata/uid"_json_pointer, ""));
+          }
+          logs_->DeleteAllBut(live);
         }
       });
   return OkStatus();
@@ -289,6 +305,15 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   api.image_registry = registry;
   api.events = s->events_.get();
   api.metrics = &s->metrics_;
+  {
+    LogServiceOptions logs;
+    logs.logs_dir = flags.data_dir + "/logs";
+    logs.max_bytes = flags.log_max_bytes;
+    std::error_code dir_ec;
+    std::filesystem::create_directories(logs.logs_dir, dir_ec);
+    s->logs_ = std::make_unique<LogService>(s->clock_, logs);
+    api.logs = s->logs_.get();
+  }
   api.refresh_metrics = [server = s.get(), node] {
     server->RefreshMetrics(node);
   };

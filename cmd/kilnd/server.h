@@ -9,6 +9,7 @@
 #include "cmd/kilnd/flags.h"
 #include "controller/apiserver/api_server.h"
 #include "controller/events/event_recorder.h"
+#include "controller/logs/log_service.h"
 #include "controller/metrics/kiln_metrics.h"
 #include "controller/registry/embedded_registry.h"
 #include "controller/runtime/clock.h"
@@ -50,6 +51,7 @@ class KilndServer {
   KilnMetrics metrics_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<EventRecorder> events_;
+  std::unique_ptr<LogService> logs_;
   std::unique_ptr<Periodic> event_pruner_;
   std::unique_ptr<EmbeddedRegistry> registry_;
   std::unique_ptr<ApiServer> api_;

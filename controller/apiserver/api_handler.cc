@@ -219,6 +219,7 @@ ApiHandler::ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options)
                                    options.metrics}),
       nodes_(deps.store, deps.clock),
       metrics_(options.metrics),
+      logs_(options.logs),
       refresh_metrics_(options.refresh_metrics) {}
 
 HttpResponse ApiHandler::Error(const Status& status, const RequestInfo& info,
@@ -299,7 +300,9 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request) {
                                                AllowedMethods(*info)));
   }
   const bool table_allowed = request.method == "GET";
-  if (!NegotiateResponseType(request.Header("accept"), table_allowed)) {
+  // The log is text (or an SSE stream), not an object: no negotiation.
+  if (info->subresource != "log" &&
+      !NegotiateResponseType(request.Header("accept"), table_allowed)) {
     return FromHttpError(NotAcceptableError(ProducibleTypes(table_allowed)));
   }
   if (request.method == "POST" || request.method == "PUT" ||
@@ -356,6 +359,9 @@ HttpResponse ApiHandler::HandleBuilds(const HttpRequest& request,
                                       const RequestInfo& info,
                                       const UserInfo& user) {
   (void)user;
+  if (info.subresource == "log" && info.verb == "get") {
+    return HandleLog(request, info);
+  }
   const bool status_sub = info.subresource == "status";
   if (!info.subresource.empty() && !status_sub) {
     return Error(NotFoundError("the " + info.subresource +

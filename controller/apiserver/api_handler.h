@@ -17,6 +17,7 @@
 #include "controller/apiserver/table.h"
 #include "controller/apiserver/user_info.h"
 #include "controller/apiserver/watch_server.h"
+#include "controller/logs/log_service.h"
 
 namespace kiln {
 
@@ -47,6 +48,8 @@ class ApiHandler {
   HttpResponse HandleNodes(const HttpRequest& request, const RequestInfo& info);
   HttpResponse HandleEvents(const HttpRequest& request,
                             const RequestInfo& info);
+  // GET builds/NAME/log (api_handler_log.cc).
+  HttpResponse HandleLog(const HttpRequest& request, const RequestInfo& info);
   HttpResponse Watch(const HttpRequest& request, const RequestInfo& info,
                      const UserInfo& user);
 
@@ -69,6 +72,7 @@ class ApiHandler {
   BuildRegistry builds_;
   NodeRegistry nodes_;
   KilnMetrics* const metrics_;
+  LogService* const logs_;
   const std::function<void()> refresh_metrics_;
 };
 

@@ -17,6 +17,7 @@
 #include "controller/apiserver/build_registry.h"
 #include "controller/apiserver/http_server.h"
 #include "controller/apiserver/watch_server.h"
+#include "controller/logs/log_service.h"
 #include "controller/metrics/kiln_metrics.h"
 #include "controller/runtime/clock.h"
 #include "controller/store/store.h"
@@ -39,6 +40,8 @@ struct ApiServerOptions {
   // elsewhere: watchers, capacity, active builds).
   KilnMetrics* metrics = nullptr;
   std::function<void()> refresh_metrics;
+  // Serves builds/NAME/log; null = 404 there. Not owned.
+  LogService* logs = nullptr;
   std::string image_registry = "127.0.0.1:5000";
   BuildDefaults defaults;
 };

@@ -1,5 +1,7 @@
 #include "controller/apiserver/watch_server.h"
 
+#include <malloc.h>
+
 #include <random>
 #include <utility>
 
@@ -270,6 +272,7 @@ void WatchServer::Forget(Session* session) {
   auto c = per_client_.find(keep->client_key());
   if (c != per_client_.end() && --c->second == 0) per_client_.erase(c);
   --active_;
+  ++forgotten_;
 }
 
 void WatchServer::Tick() {
@@ -283,6 +286,19 @@ void WatchServer::Tick() {
     }
     const auto now = clock_.SteadyNow();
     for (auto& s : sessions) s->Tick(now, options_.bookmark_interval);
+    // After a burst of watches ended (e.g. clients that vanished, timing
+    // out together) and two quiet ticks, hand the freed heap back to the
+    // system: glibc keeps it in per-thread arenas otherwise, and a server
+    // that once held many streams would keep their memory for good.
+    const int64_t forgotten = forgotten_.load();
+    if (forgotten != forgotten_seen_) {
+      forgotten_seen_ = forgotten;
+      quiet_ticks_ = 0;
+      trim_pending_ = true;
+    } else if (trim_pending_ && ++quiet_ticks_ >= 2) {
+      trim_pending_ = false;
+      malloc_trim(0);
+    }
   }
 }
 

@@ -84,6 +84,11 @@ class WatchServer {
   const WatchServerOptions options_;
   ThreadPool pumps_;
   std::atomic<size_t> active_{0};
+  // Sessions ended so far; the ticker trims the heap after a burst of them.
+  std::atomic<int64_t> forgotten_{0};
+  int64_t forgotten_seen_ = 0;  // ticker thread only
+  int quiet_ticks_ = 0;         // ticker thread only
+  bool trim_pending_ = false;   // ticker thread only
 
   Mutex mu_;
   CondVar cv_{&mu_};

@@ -1,0 +1,177 @@
+// GET /apis/kiln.dev/v1/namespaces/NS/builds/NAME/log — the build log,
+// as `kubectl logs` serves a pod's: ?offset=N (byte offset), ?tailLines=N,
+// ?limitBytes=N, ?timestamps=true, ?follow=true (streams new lines as the
+// builder writes them and ends when the Build is terminal). With
+// `Accept: text/event-stream` the stream is Server-Sent Events: `event: log`
+// frames whose `id:` is the byte offset after them (Last-Event-ID resumes
+// exactly), a final `event: status` frame with the Build's phase, and a
+// heartbeat comment every 15 s.
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "api_types/phase.h"
+#include "controller/apiserver/api_handler.h"
+#include "controller/apiserver/content_type.h"
+#include "controller/logs/sse.h"
+
+namespace kiln {
+namespace {
+
+StatusOr<std::optional<int64_t>> IntParam(const HttpRequest& request,
+                                          const std::string& name) {
+  const std::string v = request.Query(name);
+  if (v.empty()) return std::optional<int64_t>();
+  try {
+    size_t used = 0;
+    const int64_t n = std::stoll(v, &used);
+    if (used == v.size() && n >= 0) return std::optional<int64_t>(n);
+  } catch (const std::exception&) {
+  }
+  return InvalidArgumentError(name + ": must be a non-negative integer, got \"" +
+                              v + "\"");
+}
+
+bool BoolParam(const HttpRequest& request, const std::string& name) {
+  const std::string v = request.Query(name);
+  return v == "true" || v == "1";
+}
+
+// RFC 3339 with nanoseconds, as kubectl logs --timestamps prints.
+std::string NowStamp(Clock& clock) {
+  const auto now = clock.SystemNow();
+  const auto secs = std::chrono::floor<std::chrono::seconds>(now);
+  const auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count();
+  const std::time_t t = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<long long>(nanos));
+  return buf;
+}
+
+// Prefixes every line of `data` (which starts at a line start) with `stamp`.
+std::string Stamped(std::string_view data, const std::string& stamp) {
+  std::string out;
+  bool line_start = true;
+  for (char c : data) {
+    if (line_start) out += stamp;
+    out.push_back(c);
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
+                                   const RequestInfo& info) {
+  if (logs_ == nullptr) {
+    return Error(NotFoundError("build logs are not served by this server"),
+                 info);
+  }
+  StatusOr<Build> build = builds_.Get(info.namespace_, info.name);
+  if (!build.ok()) return Error(build.status(), info);
+  auto offset = IntParam(request, "offset");
+  if (!offset.ok()) return Error(offset.status(), info, true);
+  auto tail = IntParam(request, "tailLines");
+  if (!tail.ok()) return Error(tail.status(), info, true);
+  auto limit = IntParam(request, "limitBytes");
+  if (!limit.ok()) return Error(limit.status(), info, true);
+  const bool sse = request.Header("accept").find("text/event-stream") !=
+                   std::string::npos;
+  if (sse && !request.Header("last-event-id").empty()) {
+    StatusOr<int64_t> resume =
+        ParseLastEventId(request.Header("last-event-id"));
+    if (!resume.ok()) return Error(resume.status(), info, true);
+    *offset = *resume;
+  }
+  if (*offset && *tail) {
+    return Error(InvalidArgumentError(
+                     "offset and tailLines cannot be used together"),
+                 info, true);
+  }
+  const bool timestamps = BoolParam(request, "timestamps");
+  const bool follow = BoolParam(request, "follow") || sse;
+  const std::string uid = build->metadata.uid;
+
+  // What is there now (from `offset`, or the last tailLines lines).
+  LogReadOptions read;
+  read.offset = *offset;
+  read.tail_lines = *tail;
+  read.limit_bytes = follow ? std::nullopt : *limit;
+  read.timestamps = timestamps;
+  LogChunk chunk;
+  StatusOr<LogChunk> got = logs_->store().Read(uid, read);
+  if (got.ok()) {
+    chunk = *std::move(got);
+  } else if (got.status().code() == StatusCode::kNotFound) {
+    chunk.next_offset = offset->value_or(0);  // no log yet: nothing so far
+  } else if (got.status().code() == StatusCode::kOutOfRange) {
+    return Error(InvalidArgumentError("offset: " + got.status().message()),
+                 info, true);
+  } else {
+    return Error(got.status(), info);
+  }
+  if (!follow) {
+    HttpResponse r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(chunk.data);
+    return r;
+  }
+
+  HttpResponse r;
+  r.content_type =
+      sse ? std::string(kSseContentType) : "text/plain; charset=utf-8";
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  LogService* logs = logs_;
+  Clock* clock = &clock_;
+  BuildRegistry* builds = &builds_;
+  const std::string ns = info.namespace_;
+  const std::string name = info.name;
+  r.stream = [=, first = std::move(chunk)](
+                 std::shared_ptr<ResponseStream> stream) mutable {
+    if (!first.data.empty()) {
+      stream->Write(sse ? SseLogFrame(first.data, first.next_offset)
+                        : first.data);
+    }
+    // The callbacks own the stream (nothing else does) until the follower
+    // ends: at the Build's end, or when the client goes and the stream
+    // closes (its on-close drops the follower and with it the callbacks).
+    auto on_data = [s = stream, sse, timestamps, clock](std::string_view data,
+                                                       int64_t next) {
+      std::string text = timestamps ? Stamped(data, NowStamp(*clock))
+                                    : std::string(data);
+      return s->Write(sse ? SseLogFrame(text, next) : text);
+    };
+    auto on_end = [s = stream, sse, builds, ns, name](const Status& status) {
+      if (sse) {
+        nlohmann::json j = {{"phase", ""}};
+        if (StatusOr<Build> b = builds->Get(ns, name); b.ok()) {
+          j["phase"] = std::string(PhaseName(b->status.phase));
+          j["reason"] = b->status.reason;
+          j["message"] = b->status.message;
+        }
+        if (!status.ok()) j["error"] = status.message();
+        s->Write(SseStatusFrame(j.dump()));
+      }
+      s->Close();
+    };
+    std::shared_ptr<LogFollower> follower = logs->poller().Follow(
+        *logs->store().LogPath(uid), first.next_offset,
+        LogFollowerCallbacks{on_data, on_end});
+    // The client going away cancels the follower.
+    stream->OnClose([follower] { follower->Cancel(); });
+    if (sse) logs->AddHeartbeat(stream);
+    // Created before this check, so a Build that turned terminal meanwhile
+    // is not missed (the controller calls FinishPath after the write).
+    StatusOr<Build> now = builds->Get(ns, name);
+    if (!now.ok() || IsTerminal(now->status.phase)) follower->Finish();
+  };
+  return r;
+}
+
+}  // namespace kiln
