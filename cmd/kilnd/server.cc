@@ -339,6 +339,31 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
     kubeconfig.token = auth.admin_token;
     scheme = "https";
   }
+  {
+    KilndServer* server = s.get();
+    api.readiness.push_back({"store", [server, node] {
+                               NodeRegistry nodes(*server->store_,
+                                                  server->clock_);
+                               return nodes.Get(node).status();
+                             }});
+    if (flags.controllers) {
+      api.readiness.push_back(
+          {"informer-sync", [server] {
+             if (server->started_.load() &&
+                 server->controller_->informer().HasSynced()) {
+               return OkStatus();
+             }
+             return UnavailableError("the build informer has not synced");
+           }});
+      api.readiness.push_back({"driver", [server] {
+                                 if (!server->started_.load()) {
+                                   return UnavailableError(
+                                       "kilnd is still starting");
+                                 }
+                                 return server->driver_->List().status();
+                               }});
+    }
+  }
   ASSIGN_OR_RETURN(s->api_, ApiServer::Start(*s->store_, s->clock_, api));
 
   std::string host = listen.host.find(':') != std::string::npos
@@ -359,6 +384,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
         "--controllers=false: serving the API only; Builds are "
         "admitted but not run");
   }
+  s->started_ = true;
   spdlog::info("kilnd ready on {}", url);
   return s;
 }

@@ -3,6 +3,7 @@
 // build controller with its VM driver and VM GC — started from flags.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "api_types/status.h"
@@ -49,6 +50,9 @@ class KilndServer {
   void RefreshMetrics(const std::string& node);
 
   KilnMetrics metrics_;
+  // Set once Start() finished: the fields below are no longer assigned, so
+  // readiness checks (run on server threads) may read them.
+  std::atomic<bool> started_{false};
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<LogService> logs_;

@@ -220,6 +220,7 @@ ApiHandler::ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options)
       nodes_(deps.store, deps.clock),
       metrics_(options.metrics),
       logs_(options.logs),
+      readiness_(options.readiness),
       refresh_metrics_(options.refresh_metrics) {}
 
 HttpResponse ApiHandler::Error(const Status& status, const RequestInfo& info,
@@ -328,6 +329,7 @@ HttpResponse ApiHandler::HandleNonResource(const HttpRequest& request,
   if (request.method != "GET") {
     return FromHttpError(MethodNotAllowedError(request.method, p, {"GET"}));
   }
+  if (p == "/readyz" || p.rfind("/readyz/", 0) == 0) return Readyz(request);
   if (IsHealthPath(p)) {
     HttpResponse r;
     r.content_type = "text/plain";
@@ -352,6 +354,39 @@ HttpResponse ApiHandler::HandleNonResource(const HttpRequest& request,
   }
   HttpResponse r;
   r.body = std::move(*doc);
+  return r;
+}
+
+HttpResponse ApiHandler::Readyz(const HttpRequest& request) {
+  const std::string only =
+      request.path.size() > 8 ? request.path.substr(8) : std::string();
+  std::string lines;
+  bool ok = true;
+  // "ping" always passes, as kube-apiserver's does.
+  bool found = only.empty() || only == "ping";
+  if (only.empty() || only == "ping") lines += "[+]ping ok\n";
+  for (const ReadinessCheck& c : readiness_) {
+    if (!only.empty() && c.name != only) continue;
+    found = true;
+    const Status s = c.check();
+    ok = ok && s.ok();
+    lines += s.ok() ? "[+]" + c.name + " ok\n"
+                    : "[-]" + c.name + " failed: " + s.message() + "\n";
+  }
+  HttpResponse r;
+  r.content_type = "text/plain";
+  if (!found) {
+    r.status = 404;
+    r.body = "no readiness check \"" + only + "\"\n";
+    return r;
+  }
+  r.status = ok ? 200 : 500;
+  const bool verbose = request.query.count("verbose") > 0;
+  if (verbose || !ok) {
+    r.body = lines + (ok ? "readyz check passed\n" : "readyz check failed\n");
+  } else {
+    r.body = "ok";
+  }
   return r;
 }
 

@@ -48,6 +48,8 @@ class ApiHandler {
   HttpResponse HandleNodes(const HttpRequest& request, const RequestInfo& info);
   HttpResponse HandleEvents(const HttpRequest& request,
                             const RequestInfo& info);
+  // GET /readyz[/NAME][?verbose].
+  HttpResponse Readyz(const HttpRequest& request);
   // GET builds/NAME/log (api_handler_log.cc).
   HttpResponse HandleLog(const HttpRequest& request, const RequestInfo& info);
   HttpResponse Watch(const HttpRequest& request, const RequestInfo& info,
@@ -73,6 +75,7 @@ class ApiHandler {
   NodeRegistry nodes_;
   KilnMetrics* const metrics_;
   LogService* const logs_;
+  const std::vector<ReadinessCheck> readiness_;
   const std::function<void()> refresh_metrics_;
 };
 

@@ -28,8 +28,8 @@ StatusOr<std::optional<int64_t>> IntParam(const HttpRequest& request,
     if (used == v.size() && n >= 0) return std::optional<int64_t>(n);
   } catch (const std::exception&) {
   }
-  return InvalidArgumentError(name + ": must be a non-negative integer, got \"" +
-                              v + "\"");
+  return InvalidArgumentError(
+      name + ": must be a non-negative integer, got \"" + v + "\"");
 }
 
 bool BoolParam(const HttpRequest& request, const std::string& name) {
@@ -81,8 +81,8 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
   if (!tail.ok()) return Error(tail.status(), info, true);
   auto limit = IntParam(request, "limitBytes");
   if (!limit.ok()) return Error(limit.status(), info, true);
-  const bool sse = request.Header("accept").find("text/event-stream") !=
-                   std::string::npos;
+  const bool sse =
+      request.Header("accept").find("text/event-stream") != std::string::npos;
   if (sse && !request.Header("last-event-id").empty()) {
     StatusOr<int64_t> resume =
         ParseLastEventId(request.Header("last-event-id"));
@@ -90,9 +90,9 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
     *offset = *resume;
   }
   if (*offset && *tail) {
-    return Error(InvalidArgumentError(
-                     "offset and tailLines cannot be used together"),
-                 info, true);
+    return Error(
+        InvalidArgumentError("offset and tailLines cannot be used together"),
+        info, true);
   }
   const bool timestamps = BoolParam(request, "timestamps");
   const bool follow = BoolParam(request, "follow") || sse;
@@ -142,9 +142,9 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
     // ends: at the Build's end, or when the client goes and the stream
     // closes (its on-close drops the follower and with it the callbacks).
     auto on_data = [s = stream, sse, timestamps, clock](std::string_view data,
-                                                       int64_t next) {
-      std::string text = timestamps ? Stamped(data, NowStamp(*clock))
-                                    : std::string(data);
+                                                        int64_t next) {
+      std::string text =
+          timestamps ? Stamped(data, NowStamp(*clock)) : std::string(data);
       return s->Write(sse ? SseLogFrame(text, next) : text);
     };
     auto on_end = [s = stream, sse, builds, ns, name](const Status& status) {
@@ -160,9 +160,9 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
       }
       s->Close();
     };
-    std::shared_ptr<LogFollower> follower = logs->poller().Follow(
-        *logs->store().LogPath(uid), first.next_offset,
-        LogFollowerCallbacks{on_data, on_end});
+    std::shared_ptr<LogFollower> follower =
+        logs->poller().Follow(*logs->store().LogPath(uid), first.next_offset,
+                              LogFollowerCallbacks{on_data, on_end});
     // The client going away cancels the follower.
     stream->OnClose([follower] { follower->Cancel(); });
     if (sse) logs->AddHeartbeat(stream);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api_types/defaulting.h"
 #include "api_types/status.h"
@@ -23,6 +24,12 @@
 #include "controller/store/store.h"
 
 namespace kiln {
+
+// One named readiness check for /readyz (kube-apiserver style).
+struct ReadinessCheck {
+  std::string name;  // e.g. "store", "informer-sync", "driver"
+  std::function<Status()> check;
+};
 
 struct ApiServerOptions {
   HttpServerOptions http;  // host/port, TLS files, body limit
@@ -40,6 +47,10 @@ struct ApiServerOptions {
   // elsewhere: watchers, capacity, active builds).
   KilnMetrics* metrics = nullptr;
   std::function<void()> refresh_metrics;
+  // /readyz runs these (all must pass; `?verbose` lists each, and
+  // /readyz/NAME runs one). /healthz and /livez only say the process
+  // serves.
+  std::vector<ReadinessCheck> readiness;
   // Serves builds/NAME/log; null = 404 there. Not owned.
   LogService* logs = nullptr;
   std::string image_registry = "127.0.0.1:5000";

@@ -280,6 +280,18 @@ class CpprestServer final : public HttpServer {
     for (const auto& [k, v] : web::uri::split_query(uri.query())) {
       out.query[DecodeQueryPart(k)] = DecodeQueryPart(v);
     }
+    // split_query drops parameters without '=' ("?verbose"); they are
+    // present with an empty value.
+    const std::string raw = uri.query();
+    for (size_t start = 0; start <= raw.size();) {
+      size_t end = raw.find('&', start);
+      if (end == std::string::npos) end = raw.size();
+      const std::string part = raw.substr(start, end - start);
+      if (!part.empty() && part.find('=') == std::string::npos) {
+        out.query.emplace(DecodeQueryPart(part), "");
+      }
+      start = end + 1;
+    }
     for (const auto& [k, v] : req.headers()) {
       std::string key = k;
       for (char& c : key) c = static_cast<char>(std::tolower(c));

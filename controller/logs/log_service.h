@@ -58,8 +58,7 @@ class LogService {
 
   // Sends an SSE heartbeat comment on `stream` every sse_heartbeat until
   // it closes.
-  void AddHeartbeat(const std::weak_ptr<ResponseStream>& stream)
-      EXCLUDES(mu_);
+  void AddHeartbeat(const std::weak_ptr<ResponseStream>& stream) EXCLUDES(mu_);
 
  private:
   void Beat() EXCLUDES(mu_);
@@ -69,8 +68,7 @@ class LogService {
   BuildLogStore store_;
   LogPoller poller_;
   Mutex mu_;
-  std::map<std::string, std::unique_ptr<LogIndexer>> indexers_
-      GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<LogIndexer>> indexers_ GUARDED_BY(mu_);
   std::vector<std::weak_ptr<ResponseStream>> heartbeats_ GUARDED_BY(mu_);
   std::unique_ptr<Periodic> beat_;  // last: uses the fields above
 };

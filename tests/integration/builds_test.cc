@@ -260,6 +260,21 @@ TEST_F(BuildsTest, ShortNamesResolveOnlyToTheKilnRegistry) {
   EXPECT_THAT(log, ::testing::Not(HasSubstr("docker.io"))) << log;
 }
 
+TEST_F(BuildsTest, ReadyzChecksStoreInformerAndDriver) {
+  HttpResult verbose =
+      ParseCurl(kilnd_->Curl({kilnd_->url() + "/readyz?verbose"}, "-"));
+  EXPECT_EQ(verbose.code, 200);
+  EXPECT_THAT(verbose.body, HasSubstr("[+]store ok"));
+  EXPECT_THAT(verbose.body, HasSubstr("[+]informer-sync ok"));
+  EXPECT_THAT(verbose.body, HasSubstr("[+]driver ok"));
+  EXPECT_THAT(verbose.body, HasSubstr("readyz check passed"));
+  EXPECT_EQ(
+      ParseCurl(kilnd_->Curl({kilnd_->url() + "/readyz/driver"}, "-")).code,
+      200);
+  EXPECT_EQ(ParseCurl(kilnd_->Curl({kilnd_->url() + "/readyz/nope"}, "-")).code,
+            404);
+}
+
 // The counters of /metrics move with each outcome, and promtool accepts
 // what the live endpoint serves.
 TEST_F(BuildsTest, MetricsCountEveryOutcome) {
