@@ -79,6 +79,14 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                  "How often VMs without a live Build are removed")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--log-format", f.log_format,
+                 "kilnd's own log lines: text, or json (one object per line)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--v", f.verbosity,
+                 "Log verbosity: 0 info, 1 debug (every reconcile), 2 trace")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   app.add_option("--log-max-bytes", f.log_max_bytes,
                  "Largest build log kept; a longer one is cut at a line "
                  "boundary when the build ends, with a truncation marker")

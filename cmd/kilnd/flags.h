@@ -34,6 +34,8 @@ struct KilndFlags {
   int64_t gc_interval_seconds = 60;
   int64_t vm_delete_grace_seconds = 10;
   int64_t log_max_bytes = 10 << 20;
+  std::string log_format = "text";  // text | json
+  int verbosity = 0;                // --v: 0 info, 1 debug, 2 trace
 };
 
 void AddKilndFlags(CLI::App& app, KilndFlags& flags);

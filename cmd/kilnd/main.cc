@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cmd/kilnd/flags.h"
+#include "cmd/kilnd/logging.h"
 #include "cmd/kilnd/server.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,12 @@ int main(int argc, char** argv) {
       "pushed to the registry (embedded by default)."};
   kiln::AddKilndFlags(app, flags);
   CLI11_PARSE(app, argc, argv);
+  if (kiln::Status s =
+          kiln::ConfigureLogging(flags.log_format, flags.verbosity);
+      !s.ok()) {
+    spdlog::error("kilnd: {}", s.ToString());
+    return EXIT_FAILURE;
+  }
 
   // SIGINT/SIGTERM are taken synchronously by the main thread (sigwait);
   // block them before any thread starts so none inherits them unblocked.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/kilnd_fixture.h"
@@ -177,6 +178,22 @@ TEST_F(ApiHttpTest, AuthFailures) {
   EXPECT_EQ(Get("/readyz/ping", "-").code, 200);
   EXPECT_EQ(Get("/healthz", "not-a-token").code, 401);
   EXPECT_EQ(Post("/healthz", "", "application/json", "-").code, 401);
+}
+
+TEST_F(ApiHttpTest, JsonLogFormatWritesOneObjectPerLine) {
+  StartKilnd({"--log-format=json", "--v", "1"});
+  EXPECT_EQ(Get(kBuilds).code, 200);
+  std::istringstream lines(kilnd_->process().Log());
+  int parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg"))
+        << line;
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 3);
 }
 
 TEST_F(ApiHttpTest, InsecureDevIsRefusedOffLoopback) {

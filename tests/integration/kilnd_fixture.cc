@@ -59,7 +59,7 @@ std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
   std::string log =
       k->child_->WaitForLog("kilnd ready on ", std::chrono::seconds(90));
   std::smatch m;
-  if (std::regex_search(log, m, std::regex("kilnd ready on (\\S+)"))) {
+  if (std::regex_search(log, m, std::regex("kilnd ready on ([^\\s\"]+)"))) {
     k->url_ = m[1];
   }
   return k;

@@ -1,0 +1,60 @@
+#include "cmd/kilnd/logging.h"
+
+#include <spdlog/formatter.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace kiln {
+namespace {
+
+// One JSON object per line; nlohmann does the escaping.
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg,
+              spdlog::memory_buf_t& dest) override {
+    const auto secs = std::chrono::floor<std::chrono::seconds>(msg.time);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(msg.time - secs)
+            .count();
+    const std::time_t t = std::chrono::system_clock::to_time_t(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char ts[96];
+    std::snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
+                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
+    const auto level = spdlog::level::to_string_view(msg.level);
+    const nlohmann::json line = {
+        {"ts", ts},
+        {"level", std::string(level.data(), level.size())},
+        {"msg", std::string(msg.payload.data(), msg.payload.size())}};
+    const std::string text =
+        line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        "\n";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
+};
+
+}  // namespace
+
+Status ConfigureLogging(const std::string& format, int verbosity) {
+  if (format == "json") {
+    spdlog::set_formatter(std::make_unique<JsonFormatter>());
+  } else if (format != "text") {
+    return InvalidArgumentError("--log-format: want text or json, got \"" +
+                                format + "\"");
+  }
+  spdlog::set_level(verbosity >= 2   ? spdlog::level::trace
+                    : verbosity == 1 ? spdlog::level::debug
+                                     : spdlog::level::info);
+  return OkStatus();
+}
+
+}  // namespace kiln
