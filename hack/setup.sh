@@ -14,6 +14,7 @@ packages=(
   # builds: buildah (chroot isolation), the embedded registry, the offline
   # base image, and skopeo to inspect pushed images in tests
   buildah runc uidmap fuse-overlayfs golang-github-containers-common
+  netavark aardvark-dns containernetworking-plugins iptables
   docker-registry busybox-static skopeo
 )
 
