@@ -26,11 +26,7 @@ namespace {
 // /healthz, /livez, /readyz and their checks ("/healthz/ping").
 bool IsHealthPath(std::string_view path) {
   for (std::string_view root : {"/healthz", "/livez", "/readyz"}) {
-    if (path == root) return true;
-    if (path.size() > root.size() && path.substr(0, root.size()) == root &&
-        path[root.size()] == '/') {
-      return true;
-    }
+    if (IsPathUnder(path, root)) return true;
   }
   return false;
 }
@@ -329,7 +325,7 @@ HttpResponse ApiHandler::HandleNonResource(const HttpRequest& request,
   if (request.method != "GET") {
     return FromHttpError(MethodNotAllowedError(request.method, p, {"GET"}));
   }
-  if (p == "/readyz" || p.rfind("/readyz/", 0) == 0) return Readyz(request);
+  if (IsPathUnder(p, "/readyz")) return Readyz(request);
   if (IsHealthPath(p)) {
     HttpResponse r;
     r.content_type = "text/plain";

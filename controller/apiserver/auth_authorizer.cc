@@ -20,11 +20,7 @@ bool IsPrivileged(const UserInfo& user) {
 bool IsPublicPath(std::string_view path) {
   for (std::string_view root : {"/version", "/api", "/apis", "/openapi",
                                 "/healthz", "/readyz", "/livez"}) {
-    if (path == root) return true;
-    if (path.size() > root.size() && path.substr(0, root.size()) == root &&
-        path[root.size()] == '/') {
-      return true;
-    }
+    if (IsPathUnder(path, root)) return true;
   }
   return false;
 }

@@ -129,4 +129,9 @@ StatusOr<RequestInfo> ParseRequestInfo(
   return info;
 }
 
+bool IsPathUnder(std::string_view path, std::string_view root) {
+  return path.substr(0, root.size()) == root &&
+         (path.size() == root.size() || path[root.size()] == '/');
+}
+
 }  // namespace kiln

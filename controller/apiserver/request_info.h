@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "api_types/status.h"
 
@@ -23,6 +24,10 @@ struct RequestInfo {
   std::string name;         // "" for collection requests
   std::string path;         // the request path, unchanged
 };
+
+// True when `path` is `root` or below it ("/healthz", "/healthz/ping"; not
+// "/healthzz").
+bool IsPathUnder(std::string_view path, std::string_view root);
 
 // Parses `method` + `path` (+ query, for watch=1 / watch=true). Paths under
 // /apis/kiln.dev/v1/ that are malformed (e.g. too many segments) give

@@ -357,3 +357,18 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(IsPathUnderTest, RootOrSubPathOnly) {
+  EXPECT_TRUE(IsPathUnder("/healthz", "/healthz"));
+  EXPECT_TRUE(IsPathUnder("/healthz/ping", "/healthz"));
+  EXPECT_FALSE(IsPathUnder("/healthzz", "/healthz"));
+  EXPECT_FALSE(IsPathUnder("/health", "/healthz"));
+  EXPECT_FALSE(IsPathUnder("/api", "/apis"));
+  EXPECT_TRUE(IsPathUnder("/apis/kiln.dev/v1", "/apis"));
+}
+
+}  // namespace
+}  // namespace kiln
