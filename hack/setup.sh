@@ -16,6 +16,8 @@ packages=(
   buildah runc uidmap fuse-overlayfs golang-github-containers-common
   netavark aardvark-dns containernetworking-plugins iptables
   docker-registry busybox-static skopeo
+  # tests kill builders with pkill; build_bench.sh picks ports with python3
+  procps python3
 )
 
 missing=()
