@@ -310,6 +310,7 @@ AgentJob BuildReconciler::JobFor(const Build& build) const {
   job.image = build.spec.output ? build.spec.output->image : "";
   job.registry = options_.registry;
   job.log_path = options_.logs_dir + "/" + build.metadata.uid + ".log";
+  job.log_max_bytes = options_.log_max_bytes;
   job.cpus = build.spec.resources.cpus.value_or(1);
   job.memory_mib = build.spec.resources.memory_mib.value_or(512);
   return job;

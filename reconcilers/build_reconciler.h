@@ -33,6 +33,8 @@ struct BuildReconcilerOptions {
   std::string registry;
   // Build logs: LOGS_DIR/<uid>.log (kept after the VM is gone).
   std::string logs_dir;
+  // Per-build log cap the agent enforces while it writes (0 = none).
+  int64_t log_max_bytes = 0;
   // Uploaded source archives: SOURCES_DIR/<sha256 hex>.
   std::string sources_dir;
   // How long a deleted VM gets to clean up before it is killed.

@@ -1,6 +1,7 @@
 #include "cmd/kiln-agent/build_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,9 +9,13 @@
 #include <filesystem>
 #include <system_error>
 
+#include "api_types/log_marker.h"
+
 namespace kiln {
 
-StatusOr<std::unique_ptr<LogFile>> LogFile::Open(const std::string& path) {
+StatusOr<std::unique_ptr<LogFile>> LogFile::Open(const std::string& path,
+                                                 int64_t max_bytes) {
+  if (max_bytes < 0) return InvalidArgumentError("log cap must be >= 0");
   const std::filesystem::path parent =
       std::filesystem::path(path).parent_path();
   std::error_code ec;
@@ -22,24 +27,49 @@ StatusOr<std::unique_ptr<LogFile>> LogFile::Open(const std::string& path) {
   if (fd < 0) {
     return InternalError("open log " + path + ": " + std::strerror(errno));
   }
-  return std::unique_ptr<LogFile>(new LogFile(path, fd));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    return InternalError("stat log " + path + ": " + std::strerror(err));
+  }
+  auto log = std::unique_ptr<LogFile>(
+      new LogFile(path, fd, max_bytes, static_cast<int64_t>(st.st_size)));
+  log->truncated_ = max_bytes > 0 && log->size_ >= max_bytes;
+  return log;
 }
 
 LogFile::~LogFile() { close(fd_); }
 
 Status LogFile::Append(std::string_view line) {
+  if (truncated_) return OkStatus();
   std::string buf;
   buf.reserve(line.size() + 1);
   buf.append(line);
   buf += '\n';
+  const int64_t n = static_cast<int64_t>(buf.size());
+  if (max_bytes_ == 0 || size_ + n <= max_bytes_) return WriteAll(buf);
+  truncated_ = true;
+  if (size_ == 0) {
+    // One line longer than the cap: keep its first max_bytes bytes, end
+    // the line, then the marker (as ApplyCap does).
+    buf.resize(static_cast<size_t>(max_bytes_));
+    buf += '\n';
+    return WriteAll(buf + LogTruncatedMarker(max_bytes_));
+  }
+  return WriteAll(LogTruncatedMarker(max_bytes_));
+}
+
+Status LogFile::WriteAll(const std::string& bytes) {
   ssize_t n;
   do {
-    n = write(fd_, buf.data(), buf.size());
+    n = write(fd_, bytes.data(), bytes.size());
   } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(buf.size())) {
+  if (n != static_cast<ssize_t>(bytes.size())) {
     return InternalError("append to " + path_ + ": " +
                          (n < 0 ? std::strerror(errno) : "short write"));
   }
+  size_ += static_cast<int64_t>(n);
   return OkStatus();
 }
 

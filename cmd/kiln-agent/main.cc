@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
                   kiln::AgentFailure("AgentError",
                                      "invalid job: " + job.status().message()));
   }
-  auto log = kiln::LogFile::Open(job->log_path);
+  auto log = kiln::LogFile::Open(job->log_path, job->log_max_bytes);
   if (!log.ok()) {
     return Finish(options.work_dir,
                   kiln::AgentFailure("AgentError", log.status().message()));

@@ -88,8 +88,8 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
       ->capture_default_str()
       ->check(CLI::Range(0, 10));
   app.add_option("--log-max-bytes", f.log_max_bytes,
-                 "Largest build log kept; a longer one is cut at a line "
-                 "boundary when the build ends, with a truncation marker")
+                 "Largest build log kept: the builder stops appending at "
+                 "this size and ends the log with a truncation marker line")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--vm-delete-grace-seconds", f.vm_delete_grace_seconds,

@@ -10,8 +10,10 @@ namespace kiln {
 
 // `format` is "text" or "json"; `verbosity` 0 = info, 1 = debug, 2+ =
 // trace (as --v). JSON lines are {"ts":RFC 3339 UTC,"level":...,"msg":...}
-// with the message escaped, so any line parses. InvalidArgument for an
-// unknown format.
+// with the message escaped, so any line parses. Lines written during a
+// reconcile also name it (controller/runtime/reconcile_scope.h): text
+// "[build default/x r12] msg", JSON "controller", "object", "reconcileID".
+// InvalidArgument for an unknown format.
 Status ConfigureLogging(const std::string& format, int verbosity);
 
 }  // namespace kiln

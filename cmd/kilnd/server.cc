@@ -166,6 +166,7 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   options.node_name = node;
   options.registry = registry;
   options.logs_dir = flags.data_dir + "/logs";
+  options.log_max_bytes = flags.log_max_bytes;
   options.sources_dir = flags.data_dir + "/sources";
   options.vm_delete_grace = std::chrono::seconds(flags.vm_delete_grace_seconds);
   options.metrics = &metrics_;

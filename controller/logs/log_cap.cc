@@ -58,11 +58,6 @@ StatusOr<ScanResult> Scan(int fd, int64_t limit, int64_t max_bytes,
 
 }  // namespace
 
-std::string LogTruncatedMarker(int64_t max_bytes) {
-  return std::string(kLogTruncatedPrefix) + std::to_string(max_bytes) +
-         " bytes (limit --log-max-bytes)\n";
-}
-
 StatusOr<bool> CapExceeded(const std::string& path, int64_t max_bytes) {
   ASSIGN_OR_RETURN(ScopedFd fd, OpenForRead(path));
   ASSIGN_OR_RETURN(const int64_t size, FileSizeOf(fd.get()));

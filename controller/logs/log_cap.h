@@ -1,12 +1,12 @@
 // The per-build log size cap.
 //
-// Who enforces it: the writer should stop at the cap — kiln-agent will honour
-// a max-bytes field of its job (TODO(lead): add the AgentJob field and make
-// the agent write LogTruncatedMarker() itself and stop appending). kilnd is
-// the backstop: when a build turns terminal (and before serving a log it
-// finds over the cap) it calls BuildLogStore::EnforceCap → ApplyCap, which
-// leaves the same file the agent would have written. Until the agent
-// honours the field, a log may exceed the cap while the build runs.
+// Who enforces it: the writer stops at the cap — kiln-agent gets the cap in
+// its job (AgentJob::log_max_bytes), writes the marker line
+// (api_types/log_marker.h) itself and drops what follows, so followers never
+// see more than the cap. kilnd is the backstop for any other writer: when a
+// build turns terminal (and before serving a log it finds over the cap) it
+// calls BuildLogStore::EnforceCap → ApplyCap, which leaves the same file the
+// agent would have written.
 //
 // The capped log is: the longest prefix of whole lines that fits in the cap,
 // then the marker line. If the first line alone is longer than the cap, it
@@ -21,20 +21,10 @@
 #include <string>
 #include <string_view>
 
+#include "api_types/log_marker.h"
 #include "api_types/status.h"
 
 namespace kiln {
-
-// Default cap (kilnd --log-max-bytes).
-inline constexpr int64_t kDefaultLogMaxBytes = 10 * 1024 * 1024;
-
-// Every truncation marker starts with this.
-inline constexpr std::string_view kLogTruncatedPrefix =
-    "kiln: log truncated at ";
-
-// The marker line, with its '\n':
-// "kiln: log truncated at <max_bytes> bytes (limit --log-max-bytes)\n".
-std::string LogTruncatedMarker(int64_t max_bytes);
 
 // True when the log at `path` is over `max_bytes` and not already capped
 // (does not end with the marker line). One stat and one small read.

@@ -5,6 +5,8 @@
 #include <exception>
 #include <utility>
 
+#include "controller/runtime/reconcile_scope.h"
+
 namespace kiln {
 
 namespace {
@@ -90,6 +92,11 @@ size_t Controller::QueueLength() const { return queue_->Len(); }
 
 void Controller::ProcessKey(const ObjectKey& key) {
   const uint64_t id = next_reconcile_id_++;
+  // Log lines from here on (the reconciler's too) carry the key and id.
+  const ReconcileScope scope(
+      {options_.name,
+       key.namespace_.empty() ? key.name : key.namespace_ + "/" + key.name,
+       id});
   const auto started = std::chrono::steady_clock::now();
   auto observe = [&](std::string_view outcome) {
     if (!options_.observe_reconcile) return;
@@ -111,16 +118,16 @@ void Controller::ProcessKey(const ObjectKey& key) {
     observe("error");
     if (options_.on_retry) options_.on_retry();
     queue_->AddRateLimited(key);
-    logger_->warn("[{}][r{}] {}: reconcile failed (retry {}): {}", key.Path(),
-                  id, options_.name, queue_->NumRequeues(key),
+    logger_->warn("{} {}: reconcile failed (retry {}): {}", options_.name,
+                  CurrentReconcile()->object, queue_->NumRequeues(key),
                   result.status().ToString());
     return;
   }
   observe(result->requeue_after ? "requeue" : "success");
   queue_->Forget(key);
   if (result->requeue_after) queue_->AddAfter(key, *result->requeue_after);
-  SPDLOG_LOGGER_DEBUG(logger_, "[{}][r{}] {}: reconciled", key.Path(), id,
-                      options_.name);
+  SPDLOG_LOGGER_DEBUG(logger_, "{} {}: reconciled", options_.name,
+                      CurrentReconcile()->object);
 }
 
 }  // namespace kiln

@@ -46,6 +46,7 @@ nlohmann::json AgentJobToJson(const AgentJob& job) {
           {"image", job.image},
           {"registry", job.registry},
           {"logPath", job.log_path},
+          {"logMaxBytes", job.log_max_bytes},
           {"storageRoot", job.storage_root},
           {"runRoot", job.run_root},
           {"cpus", job.cpus},
@@ -64,6 +65,7 @@ StatusOr<AgentJob> AgentJobFromJson(const nlohmann::json& j) {
   RETURN_IF_ERROR(Field(j, "image", &job.image));
   RETURN_IF_ERROR(Field(j, "registry", &job.registry));
   RETURN_IF_ERROR(Field(j, "logPath", &job.log_path));
+  RETURN_IF_ERROR(Field(j, "logMaxBytes", &job.log_max_bytes));
   RETURN_IF_ERROR(Field(j, "storageRoot", &job.storage_root));
   RETURN_IF_ERROR(Field(j, "runRoot", &job.run_root));
   RETURN_IF_ERROR(Field(j, "cpus", &job.cpus));
@@ -75,6 +77,10 @@ StatusOr<AgentJob> AgentJobFromJson(const nlohmann::json& j) {
   if (job.image.empty()) return InvalidArgumentError("job.image: required");
   if (job.log_path.empty()) {
     return InvalidArgumentError("job.logPath: required");
+  }
+  if (job.log_max_bytes < 0) {
+    return InvalidArgumentError("job.logMaxBytes: must be >= 0, got " +
+                                std::to_string(job.log_max_bytes));
   }
   return job;
 }

@@ -40,6 +40,10 @@ struct AgentJob {
   std::string registry;  // "HOST:PORT": unqualified-search + plain HTTP
   // Where the agent appends the build log (created if missing).
   std::string log_path;
+  // The log's size cap in bytes (0 = none). At the cap the agent writes
+  // LogTruncatedMarker(log_max_bytes) (api_types/log_marker.h) and appends
+  // nothing more, so the log never grows past cap + marker.
+  int64_t log_max_bytes = 0;
   // buildah --root / --runroot (a per-node cache dir may be shared).
   std::string storage_root;
   std::string run_root;

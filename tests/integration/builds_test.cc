@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "api_types/log_marker.h"
 #include "tests/integration/kilnd_fixture.h"
 
 namespace kiln::testing {
@@ -436,6 +437,40 @@ TEST_F(BuildsTest, LogFollowsLiveAndSseResumesExactly) {
       kilnd_->Curl({kilnd_->url() + path2 + "?timestamps=true&tailLines=2"}));
   EXPECT_THAT(stamped.body,
               ::testing::MatchesRegex("(20[0-9-]+T[0-9:.]+Z [^\n]*\n){2}"));
+}
+
+TEST_F(BuildsTest, LogCapHoldsWhileTheBuildRunsAndLinesNameTheReconcile) {
+  kilnd_->Stop(/*kill9=*/false);
+  Start({"--log-max-bytes", "2000"});
+  Ok({"apply", "-f", "-"},
+     Manifest("chatty",
+              "i=0; while [ $i -lt 300 ]; do echo line-$i-abcdefghij; "
+              "i=$((i+1)); done; sleep 5"));
+  nlohmann::json b = WaitFor("chatty", "Building");
+  // Wait for the marker while the RUN step still sleeps: the builder itself
+  // stops at the cap, not kilnd at the end.
+  const std::string marker = LogTruncatedMarker(2000);
+  std::string log;
+  for (int i = 0; i < 100; ++i) {
+    log = LogOf(b);
+    if (log.find(marker) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Phase("chatty"), "Building") << "build ended before the check";
+  ASSERT_GE(log.size(), marker.size()) << log;
+  EXPECT_EQ(log.substr(log.size() - marker.size()), marker) << log;
+  EXPECT_LE(log.size(), 2000 + marker.size());
+  b = WaitFor("chatty", "Ready");
+  EXPECT_EQ(LogOf(b), log) << "nothing appended after the marker";
+  HttpResult served = ParseCurl(
+      kilnd_->Curl({kilnd_->url() +
+                    "/apis/kiln.dev/v1/namespaces/default/builds/chatty/log"}));
+  EXPECT_EQ(served.body, log);
+  // The reconciler's lines carry the object and the reconcile id.
+  EXPECT_THAT(
+      kilnd_->process().Log(),
+      ::testing::ContainsRegex(
+          R"(\[build default/chatty r[0-9]+\] build default/chatty: )"));
 }
 
 // kill -9 kilnd with builds in every state; the next kilnd finishes each one

@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "controller/runtime/reconcile_scope.h"
 #include "tests/controller/runtime/runtime_test_util.h"
 #include "tests/fakes/fake_clock.h"
 
@@ -82,7 +83,14 @@ TEST(ControllerTest, ReconcilesExistingAndNewObjectsAfterSync) {
 
   Controller* controller_ptr = nullptr;
   std::atomic<bool> saw_unsynced_cache{false};
-  TestReconciler reconciler([&](const ObjectKey&, int) {
+  std::atomic<bool> saw_wrong_scope{false};
+  TestReconciler reconciler([&](const ObjectKey& key, int) {
+    // Every reconcile runs in a scope naming it (for log lines).
+    const ReconcileContext* r = CurrentReconcile();
+    if (r == nullptr || r->controller != "test" ||
+        r->object != key.namespace_ + "/" + key.name || r->id == 0) {
+      saw_wrong_scope = true;
+    }
     // Workers start only after the sync: the whole initial list is cached.
     const Informer& informer = controller_ptr->informer();
     if (!informer.HasSynced() || informer.List().size() < 2) {
@@ -106,6 +114,7 @@ TEST(ControllerTest, ReconcilesExistingAndNewObjectsAfterSync) {
   EXPECT_EQ(controller.Start().code(), StatusCode::kFailedPrecondition);
   controller.Stop();
   EXPECT_FALSE(saw_unsynced_cache);
+  EXPECT_FALSE(saw_wrong_scope);
 }
 
 TEST(ControllerTest, RetriesAnErroringReconcilerWithBackoff) {

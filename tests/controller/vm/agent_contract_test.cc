@@ -25,6 +25,7 @@ AgentJob SampleJob() {
   job.image = "127.0.0.1:5000/default/hello:latest";
   job.registry = "127.0.0.1:5000";
   job.log_path = "/var/lib/kiln/logs/x.log";
+  job.log_max_bytes = 1 << 20;
   job.storage_root = "/var/lib/kiln/storage";
   job.run_root = "/run/kiln";
   job.cpus = 2;
@@ -66,6 +67,17 @@ TEST(AgentContractTest, JobRejectsWrongTypes) {
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("cpus")));
   EXPECT_THAT(AgentJobFromJson(nlohmann::json::array()),
               StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(AgentContractTest, JobLogCapIsOptionalAndNotNegative) {
+  nlohmann::json j = AgentJobToJson(SampleJob());
+  j.erase("logMaxBytes");
+  StatusOr<AgentJob> job = AgentJobFromJson(j);
+  ASSERT_OK(job.status());
+  EXPECT_EQ(job->log_max_bytes, 0);
+  j["logMaxBytes"] = -1;
+  EXPECT_THAT(AgentJobFromJson(j), StatusIs(StatusCode::kInvalidArgument,
+                                            HasSubstr("job.logMaxBytes")));
 }
 
 TEST(AgentContractTest, ProgressAndResultRoundTrip) {
