@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -48,8 +49,11 @@ std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
   k->data_dir_ = data_dir.empty() ? MakeTempDir("kilnd-") : data_dir;
   k->home_ = k->data_dir_ + "/home";
   std::filesystem::create_directories(k->home_);
-  std::vector<std::string> argv = {KILND_PATH, "--data-dir", k->data_dir_,
-                                   "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = {KILND_PATH, "--data-dir", k->data_dir_};
+  // Port 0 (the kernel picks) unless the test chose one.
+  if (std::find(args.begin(), args.end(), "--listen") == args.end()) {
+    argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   // A fresh log per start: a restart on the same data dir must not find the
   // previous run's "ready" line.
