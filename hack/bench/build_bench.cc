@@ -1,18 +1,21 @@
 // build_bench: builds end to end through the real binaries — create ->
 // Building and create -> VM process latency, builds/minute at full
 // capacity, the overhead over buildah alone, and recovery of 1,000
-// unfinished Builds after a restart. A benchmark, not a test: never run by
+// unfinished Builds after a restart, and build log lines from the agent's
+// write to a follower of the log. A benchmark, not a test: never run by
 // ctest. Driven by hack/bench/build_bench.sh, which builds kilnd, kiln-agent,
 // fake_agent and this tool, starts kilnd for each phase and records the
 // figures in docs/benchmarks.md.
 //
 //   build_bench run --phase latency|overhead|throughput|recovery-fill|
-//                   recovery --kubeconfig K --ca CA --kilnd-pid PID
-//                   --data-dir DIR --work-dir DIR [phase options]
+//                   recovery|log-latency --kubeconfig K --ca CA
+//                   --kilnd-pid PID --data-dir DIR --work-dir DIR
+//                   [phase options]
 //       one phase; progress on stderr, one JSON object on stdout
 //       ({"<phase>": {...}} or {"error": ...}); exit 0, or 1 on error
 //   build_bench markdown --in PHASE.json [--in ...]
-//       the Markdown of the "Builds" section
+//       the Markdown of the "Builds" section (or, for log-latency, of
+//       the "Build log latency" section)
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -37,13 +40,15 @@ struct RunFlags {
   int poll_ms = 200;
   int64_t recovery_builds = 1000;
   int64_t started_at_ns = 0;
+  LogLatencyOptions log;
+  int log_interval_ms = 20;
 };
 
 void AddRunFlags(CLI::App& run, RunFlags& f) {
   run.add_option("--phase", f.phase, "The phase to run")
       ->required()
-      ->check(CLI::IsMember(
-          {"latency", "overhead", "throughput", "recovery-fill", "recovery"}));
+      ->check(CLI::IsMember({"latency", "overhead", "throughput",
+                             "recovery-fill", "recovery", "log-latency"}));
   run.add_option("--kubeconfig", f.kubeconfig, "kubeconfig kilnd wrote")
       ->required();
   run.add_option("--ca", f.ca, "CA of kilnd's serving cert")->required();
@@ -68,6 +73,17 @@ void AddRunFlags(CLI::App& run, RunFlags& f) {
       ->capture_default_str();
   run.add_option("--started-at-ns", f.started_at_ns,
                  "recovery: when kilnd was started (ns since the epoch)");
+  run.add_option("--log-lines", f.log.lines, "log-latency: lines per agent")
+      ->capture_default_str();
+  run.add_option("--log-interval-ms", f.log_interval_ms,
+                 "log-latency: ms between lines")
+      ->capture_default_str();
+  run.add_option("--log-followers", f.log.followers,
+                 "log-latency: followers of the loaded run")
+      ->capture_default_str();
+  run.add_option("--log-builds", f.log.builds,
+                 "log-latency: Builds those followers follow")
+      ->capture_default_str();
 }
 
 StatusOr<nlohmann::json> RunPhase(RunFlags& f) {
@@ -86,6 +102,10 @@ StatusOr<nlohmann::json> RunPhase(RunFlags& f) {
   if (f.phase == "throughput") {
     return RunThroughputPhase(ctx, std::chrono::seconds(f.window_s),
                               std::chrono::milliseconds(f.poll_ms));
+  }
+  if (f.phase == "log-latency") {
+    f.log.interval = std::chrono::milliseconds(f.log_interval_ms);
+    return RunLogLatencyPhase(ctx, f.log);
   }
   if (f.phase == "recovery-fill")
     return RunRecoveryFillPhase(ctx, f.recovery_builds);

@@ -1,7 +1,8 @@
 // The phases of build_bench, each against a running kilnd whose controllers
 // run real builds (latency, overhead, throughput) or against the recovery
 // setup (recovery-fill with --controllers=false, then recovery after a
-// restart with a stand-in agent). Each returns its figures as JSON under
+// restart with a stand-in agent) or against a kilnd whose agent is
+// fake_agent (log-latency). Each returns its figures as JSON under
 // its own key. A benchmark helper, never run by ctest.
 //
 // Thread-compatible: one phase at a time.
@@ -53,5 +54,22 @@ StatusOr<nlohmann::json> RunRecoveryFillPhase(const PhaseContext& ctx,
 StatusOr<nlohmann::json> RunRecoveryPhase(
     const PhaseContext& ctx, int64_t builds,
     std::chrono::system_clock::time_point started_at);
+
+struct LogLatencyOptions {
+  // Timed lines each agent writes, and the time between two of them.
+  int64_t lines = 200;
+  std::chrono::milliseconds interval{20};
+  // The loaded run: `followers` in all, followers / builds on each Build.
+  int followers = 100;
+  int builds = 10;
+};
+
+// Write -> receive latency of build log lines seen through
+// ?follow=true: first one follower of one Build, then `followers` spread
+// evenly over `builds` Builds (kilnd's agent must be fake_agent). Errors:
+// InvalidArgument (followers not a multiple of builds), Unavailable
+// (create failed, followers not attached within 60 s).
+StatusOr<nlohmann::json> RunLogLatencyPhase(const PhaseContext& ctx,
+                                            const LogLatencyOptions& options);
 
 }  // namespace kiln::bench

@@ -143,6 +143,55 @@ void Recovery(const json& r, std::string& out) {
   }
 }
 
+void LogLatencyRun(const json& r, std::string& out) {
+  const json& t = Field(r, "tally");
+  const json& l = Field(t, "latency");
+  const int64_t received = t.value("received", int64_t{0});
+  const double under =
+      received > 0 ? 100.0 * t.value("under_limit", 0.0) / received : 0.0;
+  out += fmt::format(
+      "| {} | {} × {} | {} / {} | {:.1f} ms | {:.1f} ms | {:.1f} ms | "
+      "**{:.2f}%** | {} | {} | {} | {} | {} |\n",
+      r.value("followers", 0), r.value("builds", 0),
+      r.value("followers_per_build", 0), received, t.value("expected", 0),
+      Ms(l, "p50_us"), Ms(l, "p99_us"), Ms(l, "max_us"), under,
+      t.value("lost", 0), t.value("duplicated", 0), t.value("out_of_order", 0),
+      Pct(Field(r, "cpu"), "server"), Pct(Field(r, "cpu"), "others"));
+}
+
+void LogLatency(const json& g, std::string& out) {
+  if (!out.empty()) out += "\n";
+  out += fmt::format(
+      "Each Build's agent (`fake_agent`) writes {} lines `line I t=NS`, {} ms "
+      "apart, one `write(2)` each, NS being `CLOCK_REALTIME` just before the "
+      "write; the followers read `GET .../builds/NAME/log?follow=true` "
+      "through kilnd's HTTPS server and take the system clock when the bytes "
+      "arrive. Latency = receive − NS, over every line of every follower; "
+      "the requirement is < {} ms:\n\n",
+      g.value("lines", 0), g.value("interval_ms", 0), g.value("limit_ms", 0));
+  out +=
+      "| followers | Builds × followers each | lines received | p50 | p99 | "
+      "max | under the limit | lost | duplicated | out of order | kilnd CPU "
+      "| others' CPU |\n"
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const json& r : Field(g, "runs")) LogLatencyRun(r, out);
+  for (const json& r : Field(g, "runs")) {
+    out += fmt::format(
+        "\n{} follower{}: Builds {}; streams ended by the server: {} of {}.",
+        r.value("followers", 0), r.value("followers", 0) == 1 ? "" : "s",
+        Counts(Field(r, "phases")), r.value("ended", 0),
+        r.value("followers", 0));
+    const int64_t malformed = Field(r, "tally").value("malformed", 0);
+    if (malformed > 0)
+      out += fmt::format(" **{} unreadable lines.**", malformed);
+    if (!r.value("stream_trouble", "").empty()) {
+      out +=
+          fmt::format(" Stream trouble: `{}`.", r.value("stream_trouble", ""));
+    }
+    out += "\n";
+  }
+}
+
 }  // namespace
 
 std::string RenderBuildsMarkdown(const json& run) {
@@ -152,7 +201,10 @@ std::string RenderBuildsMarkdown(const json& run) {
   if (!Field(run, "throughput").empty())
     Throughput(Field(run, "throughput"), out);
   if (!Field(run, "recovery").empty()) Recovery(Field(run, "recovery"), out);
-  for (const char* phase : {"latency", "overhead", "throughput", "recovery"}) {
+  if (!Field(run, "log_latency").empty())
+    LogLatency(Field(run, "log_latency"), out);
+  for (const char* phase :
+       {"latency", "overhead", "throughput", "recovery", "log_latency"}) {
     const std::string anomaly = Field(run, phase).value("watch_anomaly", "");
     if (!anomaly.empty())
       out += fmt::format("\n{}: watch trouble: `{}`\n", phase, anomaly);

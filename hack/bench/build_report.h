@@ -1,5 +1,6 @@
 // Markdown of the "Builds" section of docs/benchmarks.md from the JSON
-// that `build_bench run` wrote for each phase (merged into one object).
+// that `build_bench run` wrote for each phase (merged into one object), and
+// of the "Build log latency" section when given the log-latency phase.
 // Pure; thread-safe.
 #pragma once
 

@@ -5,6 +5,13 @@
 //
 //   FAKE_SLEEP_MS=N     work for N ms before finishing (default 0)
 //   FAKE_WAIT_FOR=PATH  then work until PATH exists
+//   FAKE_LOG_LINES=N    then append N lines "line I t=NS" to job.logPath
+//                       (I from 0; NS = CLOCK_REALTIME in ns just before
+//                       the write), each with one write(2) on an O_APPEND
+//                       fd, so a reader never sees half a line; for log
+//                       latency benchmarks (default 0)
+//   FAKE_LOG_INTERVAL_MS=M  M ms between those lines, paced from the
+//                       first one so the rate does not drift (default 0)
 //   FAKE_RESULT=ok|fail|none   write a success / BuildError result, or none
 //   FAKE_EXIT_CODE=N    exit code (default 0; with FAKE_RESULT=none, 1)
 //   FAKE_ALLOC_MB=N     allocate and touch N MiB first (memory limit tests)
@@ -14,6 +21,7 @@
 // Appends "started", "SIGTERM" and "done" lines to job.logPath. On SIGTERM
 // it writes a Cancelled result and exits 0.
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -46,6 +54,30 @@ std::string Arg(const kiln::AgentJob& job, const std::string& key,
 void AppendLog(const kiln::AgentJob& job, const std::string& line) {
   std::ofstream log(job.log_path, std::ios::app);
   log << line << "\n";
+}
+
+// FAKE_LOG_LINES / FAKE_LOG_INTERVAL_MS: `lines` timestamped lines, one
+// write(2) each, `interval` apart; stops early on SIGTERM.
+void WriteTimedLines(const kiln::AgentJob& job, int64_t lines,
+                     std::chrono::milliseconds interval) {
+  if (lines <= 0) return;
+  const int fd = open(job.log_path.c_str(),
+                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  const auto first = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < lines && !g_terminated; ++i) {
+    std::this_thread::sleep_until(first + i * interval);
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    const int64_t ns = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
+    const std::string line =
+        "line " + std::to_string(i) + " t=" + std::to_string(ns) + "\n";
+    if (write(fd, line.data(), line.size()) !=
+        static_cast<ssize_t>(line.size())) {
+      break;
+    }
+  }
+  close(fd);
 }
 
 std::vector<int> OpenFds() {
@@ -150,6 +182,9 @@ int main(int argc, char** argv) {
          !g_terminated) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  WriteTimedLines(*job, std::atoll(Arg(*job, "FAKE_LOG_LINES", "0").c_str()),
+                  std::chrono::milliseconds(std::atoll(
+                      Arg(*job, "FAKE_LOG_INTERVAL_MS", "0").c_str())));
   if (g_terminated) {
     AppendLog(*job, "SIGTERM");
     Finish(dir, false, "Cancelled", "terminated by SIGTERM", "");
