@@ -112,6 +112,17 @@ TEST_F(KilnctlTest, ServerDownIsAClearErrorAndNonZero) {
   r = RunCommand({KILNCTL_PATH, "get", "builds"}, {{"HOME", dir_}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("KUBECONFIG"));
+  // Commands that need no server work without one.
+  r = RunCommand({KILNCTL_PATH, "version", "--client"}, {{"HOME", dir_}});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("Client Version: v"));
+  for (const std::string shell : {"bash", "zsh"}) {
+    r = RunCommand({KILNCTL_PATH, "completion", shell}, {{"HOME", dir_}});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_THAT(r.out, HasSubstr("complete -o default -F _kilnctl kilnctl"));
+    CommandResult syntax = RunCommand({"bash", "-n"}, {}, r.out);
+    EXPECT_EQ(syntax.exit_code, 0) << shell << ": " << syntax.err;
+  }
   // Usage errors are exit 2.
   r = RunCommand({KILNCTL_PATH, "get", "builds", "--bogus"}, {{"HOME", dir_}});
   EXPECT_EQ(r.exit_code, 2);
