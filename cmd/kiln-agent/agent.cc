@@ -13,9 +13,9 @@
 #include "cmd/kiln-agent/inline_source.h"
 #include "cmd/kiln-agent/mount_cleanup.h"
 #include "cmd/kiln-agent/path_safety.h"
-#include "cmd/kiln-agent/sha256.h"
 #include "cmd/kiln-agent/source_digest.h"
 #include "cmd/kiln-agent/subprocess.h"
+#include "controller/sources/sha256.h"
 
 namespace kiln {
 namespace {

@@ -7,7 +7,7 @@
 #include <system_error>
 #include <vector>
 
-#include "cmd/kiln-agent/sha256.h"
+#include "controller/sources/sha256.h"
 
 namespace kiln {
 namespace {

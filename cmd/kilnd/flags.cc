@@ -46,6 +46,16 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                  "Largest request body accepted (413 above)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--max-source-bytes", f.max_source_bytes,
+                 "Largest source archive accepted by POST .../sources (413 "
+                 "above)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--source-retention-seconds", f.source_retention_seconds,
+                 "Uploaded sources that no Build references are deleted "
+                 "after going unused this long")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--max-watches-per-client", f.max_watches_per_client,
                  "Open watches allowed per client (429 above)")
       ->capture_default_str()

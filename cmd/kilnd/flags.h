@@ -22,6 +22,10 @@ struct KilndFlags {
   int64_t default_memory_mib = 1024;
   int64_t default_timeout_seconds = 600;
   int64_t max_body_bytes = 3 << 20;
+  int64_t max_source_bytes = 100 << 20;
+  // Uploaded sources no Build references are deleted by the periodic GC
+  // once unused (not uploaded or looked up) for this long.
+  int64_t source_retention_seconds = 24 * 3600;
   int64_t max_watches_per_client = 1000;
   int64_t watch_timeout_seconds = 300;
   int64_t retained_revisions = 100000;

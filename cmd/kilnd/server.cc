@@ -167,7 +167,7 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   options.registry = registry;
   options.logs_dir = flags.data_dir + "/logs";
   options.log_max_bytes = flags.log_max_bytes;
-  options.sources_dir = flags.data_dir + "/sources";
+  options.sources_dir = flags.data_dir + "/sources";  // sources_ stores here
   options.vm_delete_grace = std::chrono::seconds(flags.vm_delete_grace_seconds);
   options.metrics = &metrics_;
   options.on_active = [logs = logs_.get()](const Build& b) {
@@ -178,7 +178,6 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   };
   std::error_code ec;
   std::filesystem::create_directories(options.logs_dir, ec);
-  std::filesystem::create_directories(options.sources_dir, ec);
   reconciler_ = std::make_unique<BuildReconciler>(
       *build_client_, *driver_, clock_, options, events_.get());
   ControllerOptions controller;
@@ -195,8 +194,11 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
   RETURN_IF_ERROR(controller_->Start());
 
   const auto grace = options.vm_delete_grace;
+  const auto source_retention =
+      std::chrono::seconds(flags.source_retention_seconds);
   gc_ = std::make_unique<Periodic>(
-      std::chrono::seconds(flags.gc_interval_seconds), [this, grace] {
+      std::chrono::seconds(flags.gc_interval_seconds),
+      [this, grace, source_retention] {
         VmGarbageCollector gc(*build_client_, *driver_, grace);
         StatusOr<size_t> deleted = gc.Collect();
         if (!deleted.ok()) {
@@ -206,10 +208,23 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
         // controller's workers only start after it).
         if (controller_->informer().HasSynced()) {
           std::set<std::string> live;
+          // Sources live while a Build names them, and for
+          // --source-retention-seconds after their last use (an upload
+          // waiting for its Build, a Build deleted and re-applied).
+          std::set<std::string> sources;
           for (const auto& obj : controller_->informer().List()) {
             live.insert(obj->value.value("/metadata/uid"_json_pointer, ""));
+            sources.insert(obj->value.value(
+                "/spec/source/archive/digest"_json_pointer, ""));
           }
           logs_->DeleteAllBut(live);
+          StatusOr<size_t> removed = sources_->DeleteUnused(
+              sources, clock_.SystemNow() - source_retention);
+          if (!removed.ok()) {
+            spdlog::warn("gc: sources: {}", removed.status().ToString());
+          } else if (*removed > 0) {
+            spdlog::info("gc: deleted {} unused source archive(s)", *removed);
+          }
         }
       });
   return OkStatus();
@@ -299,6 +314,10 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   api.http.host = listen.host;
   api.http.port = listen.port;
   api.http.max_body_bytes = static_cast<size_t>(flags.max_body_bytes);
+  api.max_source_bytes = static_cast<size_t>(flags.max_source_bytes);
+  ASSIGN_OR_RETURN(s->sources_, FileSourceStore::Open(
+                                    flags.data_dir + "/sources", s->clock_));
+  api.sources = s->sources_.get();
   api.watch.max_watches_per_client =
       static_cast<size_t>(flags.max_watches_per_client);
   api.watch.default_timeout = std::chrono::seconds(flags.watch_timeout_seconds);

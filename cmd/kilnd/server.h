@@ -16,6 +16,7 @@
 #include "controller/runtime/clock.h"
 #include "controller/runtime/controller.h"
 #include "controller/runtime/periodic.h"
+#include "controller/sources/file_source_store.h"
 #include "controller/store/sqlite_store.h"
 #include "controller/vm/vm_driver.h"
 #include "reconcilers/build_reconciler.h"
@@ -41,7 +42,8 @@ class KilndServer {
   // Brings up the image registry (embedded unless --registry) and seeds the
   // base image. Returns HOST:PORT.
   StatusOr<std::string> StartRegistry(const KilndFlags& flags);
-  // The VM driver, the build controller and VM GC.
+  // The VM driver, the build controller and the periodic GC (VMs, logs,
+  // unused sources).
   Status StartControllers(const KilndFlags& flags, const std::string& node,
                           const std::string& registry);
 
@@ -56,6 +58,7 @@ class KilndServer {
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<LogService> logs_;
+  std::unique_ptr<FileSourceStore> sources_;
   std::unique_ptr<Periodic> event_pruner_;
   std::unique_ptr<EmbeddedRegistry> registry_;
   std::unique_ptr<ApiServer> api_;

@@ -212,10 +212,13 @@ ApiHandler::ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options)
       builds_(deps.store, deps.clock,
               BuildRegistryOptions{options.defaults, options.node_name,
                                    options.image_registry, options.events,
-                                   options.metrics}),
+                                   options.metrics, options.sources}),
       nodes_(deps.store, deps.clock),
       metrics_(options.metrics),
       logs_(options.logs),
+      sources_(options.sources),
+      max_body_bytes_(options.http.max_body_bytes),
+      max_source_bytes_(options.max_source_bytes),
       readiness_(options.readiness),
       refresh_metrics_(options.refresh_metrics) {}
 
@@ -302,6 +305,8 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request) {
       !NegotiateResponseType(request.Header("accept"), table_allowed)) {
     return FromHttpError(NotAcceptableError(ProducibleTypes(table_allowed)));
   }
+  // An archive body, not an object: its own Content-Type rules.
+  if (info->resource == "sources") return HandleSources(request, *info);
   if (request.method == "POST" || request.method == "PUT" ||
       request.method == "PATCH") {
     if (!RequestBodyType(request.method, request.Header("content-type"))) {

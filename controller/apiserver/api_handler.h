@@ -18,6 +18,7 @@
 #include "controller/apiserver/user_info.h"
 #include "controller/apiserver/watch_server.h"
 #include "controller/logs/log_service.h"
+#include "controller/sources/source_store.h"
 
 namespace kiln {
 
@@ -38,6 +39,12 @@ class ApiHandler {
 
   HttpResponse Handle(const HttpRequest& request);
 
+  // The body limit for a request with this head (no body yet): the source
+  // upload limit for a POST .../sources by a user allowed to make it, the
+  // general limit otherwise (an anonymous client cannot make the server
+  // buffer a large body). Thread-safe; does not block.
+  size_t MaxBodyBytes(const HttpRequest& head) const;
+
  private:
   // Handle() without the request-duration metric.
   HttpResponse Dispatch(const HttpRequest& request);
@@ -52,6 +59,9 @@ class ApiHandler {
   HttpResponse Readyz(const HttpRequest& request);
   // GET builds/NAME/log (api_handler_log.cc).
   HttpResponse HandleLog(const HttpRequest& request, const RequestInfo& info);
+  // POST sources, GET/HEAD sources/DIGEST (api_handler_sources.cc).
+  HttpResponse HandleSources(const HttpRequest& request,
+                             const RequestInfo& info);
   HttpResponse Watch(const HttpRequest& request, const RequestInfo& info,
                      const UserInfo& user);
 
@@ -75,6 +85,9 @@ class ApiHandler {
   NodeRegistry nodes_;
   KilnMetrics* const metrics_;
   LogService* const logs_;
+  SourceStore* const sources_;
+  const size_t max_body_bytes_;
+  const size_t max_source_bytes_;
   const std::vector<ReadinessCheck> readiness_;
   const std::function<void()> refresh_metrics_;
 };

@@ -63,9 +63,13 @@ StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(
   auto watch = std::make_unique<WatchServer>(store, clock, options.watch);
   ApiHandlerDeps deps{store, clock, *watch, std::move(authn)};
   auto handler = std::make_unique<ApiHandler>(std::move(deps), options);
+  HttpServerOptions http = options.http;
+  http.max_body_bytes_for = [h = handler.get()](const HttpRequest& head) {
+    return h->MaxBodyBytes(head);
+  };
   auto server =
       std::make_unique<ApiServerImpl>(std::move(watch), std::move(handler));
-  RETURN_IF_ERROR(server->Listen(options.http));
+  RETURN_IF_ERROR(server->Listen(http));
   return std::unique_ptr<ApiServer>(std::move(server));
 }
 

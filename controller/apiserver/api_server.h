@@ -1,7 +1,7 @@
 // ApiServer: Kiln's Kubernetes-compatible HTTP API (discovery, OpenAPI,
 // builds/nodes/events with list/watch/table/patch, status subresource,
-// bearer-token auth over TLS). Owns its HTTP server and watch server; the
-// Store and Clock are borrowed and must outlive it.
+// source uploads, bearer-token auth over TLS). Owns its HTTP server and watch
+// server; the Store and Clock are borrowed and must outlive it.
 //
 // Thread-safe.
 #pragma once
@@ -21,6 +21,7 @@
 #include "controller/logs/log_service.h"
 #include "controller/metrics/kiln_metrics.h"
 #include "controller/runtime/clock.h"
+#include "controller/sources/source_store.h"
 #include "controller/store/store.h"
 
 namespace kiln {
@@ -53,6 +54,14 @@ struct ApiServerOptions {
   std::vector<ReadinessCheck> readiness;
   // Serves builds/NAME/log; null = 404 there. Not owned.
   LogService* logs = nullptr;
+  // Serves POST/GET/HEAD .../sources and checks that a Build's
+  // spec.source.archive.digest was uploaded; null = sources are not served
+  // (404) and not checked. Not owned.
+  SourceStore* sources = nullptr;
+  // Body limit of source uploads (kilnd --max-source-bytes), for
+  // authenticated requests allowed to upload; every other body is held to
+  // http.max_body_bytes.
+  size_t max_source_bytes = 100 << 20;
   std::string image_registry = "127.0.0.1:5000";
   BuildDefaults defaults;
 };

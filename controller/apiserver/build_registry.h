@@ -28,6 +28,7 @@
 #include "controller/events/event_recorder.h"
 #include "controller/metrics/kiln_metrics.h"
 #include "controller/runtime/clock.h"
+#include "controller/sources/source_store.h"
 #include "controller/store/store.h"
 
 namespace kiln {
@@ -42,6 +43,9 @@ struct BuildRegistryOptions {
   EventRecorder* events = nullptr;
   // Counts admission rejections; null = not counted. Not owned.
   KilnMetrics* metrics = nullptr;
+  // Uploaded sources: a Build whose spec.source.archive.digest names none
+  // is refused at create (InvalidArgument); null = not checked. Not owned.
+  SourceStore* sources = nullptr;
 };
 
 enum class PatchType { kMerge, kJson, kApply };
@@ -64,7 +68,8 @@ class BuildRegistry {
 
   // POST. `body` is the decoded request (JSON; YAML already converted).
   // Errors: InvalidArgument (strict decoding / validation, causes attached;
-  // also a request that can never fit the node), AlreadyExists,
+  // also a request that can never fit the node, and an archive source that
+  // was not uploaded), AlreadyExists,
   // ResourcesExhausted (does not fit now; details carry retry_after_seconds
   // and a "ResourcesExhausted" cause with requested vs free figures),
   // Unavailable (the Node is not registered, or too contended).
@@ -134,6 +139,9 @@ class BuildRegistry {
                                   std::string* generate_name);
   // Resets server-owned fields, defaults and validates.
   StatusOr<Build> PrepareForCreate(Build build);
+  // InvalidArgument when spec.source.archive names a digest that was never
+  // uploaded (options_.sources); errors of the lookup itself pass through.
+  Status CheckSourceUploaded(const Build& build);
   // The admission transaction (or its dry run).
   StatusOr<BuildWriteResult> Admit(const Build& build,
                                    const WriteOptions& options);

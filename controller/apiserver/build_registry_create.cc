@@ -106,6 +106,7 @@ StatusOr<Build> BuildRegistry::PrepareForCreate(Build build) {
   // Validate before defaulting the image: a bad name would otherwise also
   // show up as a bad default image.
   RETURN_IF_ERROR(FieldErrorsToStatus(ValidateForCreate(build)));
+  RETURN_IF_ERROR(CheckSourceUploaded(build));
   if (!build.spec.output || build.spec.output->image.empty()) {
     const std::string image =
         DefaultOutputImage(options_.image_registry, build);
@@ -119,6 +120,23 @@ StatusOr<Build> BuildRegistry::PrepareForCreate(Build build) {
     build.spec.output = BuildOutput{image};
   }
   return build;
+}
+
+Status BuildRegistry::CheckSourceUploaded(const Build& build) {
+  if (options_.sources == nullptr || !build.spec.source.archive) {
+    return OkStatus();
+  }
+  const std::string& digest = build.spec.source.archive->digest;
+  StatusOr<SourceInfo> source = options_.sources->Stat(digest);
+  if (source.status().code() == StatusCode::kNotFound) {
+    return FieldErrorsToStatus(
+        {{"spec.source.archive.digest",
+          "no uploaded source " + digest +
+              "; upload it first with POST /apis/kiln.dev/v1/namespaces/" +
+              build.metadata.namespace_ +
+              "/sources (kilnctl apply does this)"}});
+  }
+  return source.status();
 }
 
 StatusOr<BuildWriteResult> BuildRegistry::Admit(const Build& build,

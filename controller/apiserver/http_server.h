@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,11 @@ struct HttpServerOptions {
   std::string tls_key_file;
   // Larger bodies get 413 before the handler runs.
   size_t max_body_bytes = 3 << 20;
+  // When set, the body limit of one request instead of max_body_bytes,
+  // decided from its head (method, path, query and headers are filled,
+  // body is empty); e.g. a larger limit for source uploads. Called on
+  // server threads; must not block.
+  std::function<size_t(const HttpRequest& head)> max_body_bytes_for;
   // A streaming response whose unsent bytes exceed this is closed.
   size_t max_stream_buffer_bytes = 4 << 20;
   // Threads that run the handler. Network I/O has its own threads, so a

@@ -32,6 +32,9 @@ using Buffer = concurrency::streams::producer_consumer_buffer<uint8_t>;
 // on the server's own pool (HttpServerOptions::handler_threads).
 constexpr size_t kServerThreads = 8;
 
+// Bytes of a request body read per continuation.
+constexpr size_t kReadChunk = 256 << 10;
+
 // Observes a task's outcome without blocking. Server threads must never
 // wait() on a cpprestsdk task: its continuation needs a pool thread, and a
 // pool full of waiting threads deadlocks (seen with a few dozen watches).
@@ -236,27 +239,52 @@ class CpprestServer final : public HttpServer {
   }
 
  private:
-  // Reads the body without blocking an I/O thread (the continuation runs
-  // when it has arrived), then runs the handler on the handler pool and
+  // Reads the body without blocking an I/O thread (each continuation runs
+  // when more has arrived), then runs the handler on the handler pool and
   // replies from there.
   void Serve(http::http_request req) {
     auto request = std::make_shared<HttpRequest>();
+    size_t limit = 0;
     try {
-      if (!ReadHead(req, *request)) return;
+      if (!ReadHead(req, *request, &limit)) return;
+      const size_t declared = req.headers().content_length();
+      if (declared > 0) request->body.reserve(declared);
     } catch (const std::exception& e) {
       ReplyError(req, e.what());
       return;
     }
-    req.extract_vector().then(
-        [this, req,
-         request](pplx::task<std::vector<unsigned char>> body) mutable {
+    ReadBody(req, request, limit);
+  }
+
+  // Appends the body to request->body in chunks, straight from cpprestsdk's
+  // buffer (no second copy of a large upload), and stops with 413 as soon as
+  // it passes `limit` (a chunked body declares no length). At the end, runs
+  // the handler.
+  void ReadBody(http::http_request req, std::shared_ptr<HttpRequest> request,
+                size_t limit) {
+    std::string& body = request->body;
+    const size_t old_size = body.size();
+    // One byte past the limit is enough to know it is too large.
+    const size_t room = limit - old_size;  // old_size <= limit here
+    const size_t want = room < kReadChunk ? room + 1 : kReadChunk;
+    body.resize(old_size + want);
+    auto* into = reinterpret_cast<uint8_t*>(body.data() + old_size);
+    req.body()
+        .streambuf()
+        .getn(into, want)
+        .then([this, req, request, limit,
+               old_size](pplx::task<size_t> read) mutable {
           try {
-            std::vector<unsigned char> bytes = body.get();
-            if (bytes.size() > options_.max_body_bytes) {
-              ReplyTooLarge(req, options_.max_body_bytes);
+            const size_t n = read.get();
+            request->body.resize(old_size + n);
+            if (request->body.size() > limit) {
+              ReplyTooLarge(req, limit);
               return;
             }
-            request->body.assign(bytes.begin(), bytes.end());
+            if (n > 0) {
+              ReadBody(req, request, limit);
+              return;
+            }
           } catch (const std::exception& e) {
             ReplyError(req, e.what());
             return;
@@ -271,9 +299,9 @@ class CpprestServer final : public HttpServer {
         });
   }
 
-  // Fills all but the body; replies 413 and returns false when the declared
-  // body is too large.
-  bool ReadHead(http::http_request& req, HttpRequest& out) {
+  // Fills all but the body and sets *limit to the body limit of this
+  // request; replies 413 and returns false when the declared body is larger.
+  bool ReadHead(http::http_request& req, HttpRequest& out, size_t* limit) {
     out.method = req.method();
     const web::uri& uri = req.relative_uri();
     out.path = web::uri::decode(uri.path());
@@ -298,8 +326,10 @@ class CpprestServer final : public HttpServer {
       out.headers[key] = v;
     }
     out.remote_address = req.remote_address();
-    if (req.headers().content_length() > options_.max_body_bytes) {
-      ReplyTooLarge(req, options_.max_body_bytes);
+    *limit = options_.max_body_bytes_for ? options_.max_body_bytes_for(out)
+                                         : options_.max_body_bytes;
+    if (req.headers().content_length() > *limit) {
+      ReplyTooLarge(req, *limit);
       return false;
     }
     return true;

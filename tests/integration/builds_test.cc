@@ -176,6 +176,34 @@ TEST_F(BuildsTest, ExamplesBuildToReadyAndThePushedDigestsMatch) {
   EXPECT_EQ(Phase("hello"), "Ready");
 }
 
+TEST_F(BuildsTest, UploadedArchiveBuildsToReady) {
+  // The source as kilnctl sends it: a tar.gz POSTed to .../sources, then a
+  // Build naming its digest.
+  const std::filesystem::path src = std::filesystem::path(dir_) / "upload-src";
+  std::filesystem::create_directories(src / "app");
+  std::ofstream(src / "Dockerfile")
+      << "FROM kiln/busybox:1\nCOPY app/msg /msg\nRUN cat /msg\n";
+  std::ofstream(src / "app" / "msg") << "hello from an uploaded archive\n";
+  const std::string tgz = dir_ + "/upload-src.tar.gz";
+  ASSERT_EQ(RunCommand({"tar", "-czf", tgz, "-C", src.string(), "."}).exit_code,
+            0);
+  HttpResult up = ParseCurl(kilnd_->Curl(
+      {"-X", "POST", "-H", "Content-Type: application/gzip", "--data-binary",
+       "@" + tgz,
+       kilnd_->url() + "/apis/kiln.dev/v1/namespaces/default/sources"}));
+  ASSERT_EQ(up.code, 201) << up.body;
+  const std::string digest = nlohmann::json::parse(up.body)["digest"];
+  Ok({"apply", "-f", "-"},
+     "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: uploaded\n"
+     "spec:\n  source:\n    archive:\n      digest: \"" +
+         digest + "\"\n  resources:\n    cpus: 1\n    memoryMiB: 512\n");
+  nlohmann::json b = WaitFor("uploaded", "Ready");
+  EXPECT_THAT(LogOf(b), HasSubstr("hello from an uploaded archive"));
+  EXPECT_FALSE(
+      b["status"]["provenance"]["sourceDigest"].get<std::string>().empty());
+  WaitNoVms();
+}
+
 TEST_F(BuildsTest, DeletingARunningBuildRemovesItsVm) {
   Ok({"apply", "-f", "-"}, Manifest("doomed", "sleep 120"));
   WaitFor("doomed", "Building");

@@ -15,8 +15,8 @@
 
 #include "cmd/kiln-agent/containers_config.h"
 #include "cmd/kiln-agent/mount_cleanup.h"
-#include "cmd/kiln-agent/sha256.h"
 #include "cmd/kiln-agent/subprocess.h"
+#include "controller/sources/sha256.h"
 #include "controller/vm/agent_contract.h"
 #include "tests/cmd/kiln-agent/agent_test_util.h"
 #include "tests/testing/status_matchers.h"

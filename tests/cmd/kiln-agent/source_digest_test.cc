@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "cmd/kiln-agent/sha256.h"
+#include "controller/sources/sha256.h"
 #include "tests/cmd/kiln-agent/agent_test_util.h"
 #include "tests/testing/status_matchers.h"
 

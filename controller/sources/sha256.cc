@@ -1,4 +1,4 @@
-#include "cmd/kiln-agent/sha256.h"
+#include "controller/sources/sha256.h"
 
 #include <openssl/evp.h>
 

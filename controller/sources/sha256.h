@@ -1,5 +1,5 @@
-// SHA-256 through OpenSSL EVP, as "sha256:<lower-case hex>" digests.
-// Thread-compatible.
+// SHA-256 through OpenSSL EVP, as "sha256:<lower-case hex>" digests (source
+// uploads, kiln-agent provenance). Thread-compatible.
 #pragma once
 
 #include <memory>

@@ -1,0 +1,191 @@
+#include "controller/sources/file_source_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include "api_types/image_reference.h"
+#include "controller/sources/archive_format.h"
+#include "controller/sources/sha256.h"
+
+namespace kiln {
+namespace {
+
+constexpr std::string_view kDigestPrefix = "sha256:";
+constexpr std::string_view kTempPrefix = ".upload-";
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+// True for the file name of a stored archive (64 lowercase hex digits).
+bool IsArchiveName(const std::string& name) {
+  return IsSha256Digest(std::string(kDigestPrefix) + name);
+}
+
+std::chrono::system_clock::time_point MTime(const struct stat& st) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(st.st_mtim.tv_sec) +
+          std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+}
+
+Status FsyncDir(const std::string& dir) {
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return InternalError(Errno("open", dir));
+  const int rc = fsync(fd);
+  const int err = errno;
+  close(fd);
+  errno = err;
+  if (rc != 0) return InternalError(Errno("fsync", dir));
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<FileSourceStore>> FileSourceStore::Open(
+    std::string dir, Clock& clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return UnavailableError("cannot create the sources directory " + dir +
+                            ": " + ec.message());
+  }
+  return std::unique_ptr<FileSourceStore>(
+      new FileSourceStore(std::move(dir), clock));
+}
+
+std::string FileSourceStore::Path(std::string_view digest) const {
+  return dir_ + "/" + std::string(digest.substr(kDigestPrefix.size()));
+}
+
+Status FileSourceStore::MarkUsed(const std::string& path) {
+  const auto now = clock_.SystemNow().time_since_epoch();
+  const auto secs = std::chrono::floor<std::chrono::seconds>(now);
+  struct timespec times[2];
+  times[0].tv_sec = static_cast<time_t>(secs.count());
+  times[0].tv_nsec = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count());
+  times[1] = times[0];
+  if (utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
+    return InternalError(Errno("cannot update the times of", path));
+  }
+  return OkStatus();
+}
+
+StatusOr<SourceInfo> FileSourceStore::Stat(std::string_view digest) {
+  if (!IsSha256Digest(digest)) {
+    return InvalidArgumentError(
+        "invalid source digest \"" + std::string(digest) +
+        "\": want \"sha256:\" followed by 64 lowercase hex digits");
+  }
+  const std::string path = Path(digest);
+  MutexLock lock(mu_);
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return NotFoundError("source " + std::string(digest) + " not found");
+    }
+    return InternalError(Errno("cannot stat", path));
+  }
+  RETURN_IF_ERROR(MarkUsed(path));
+  return SourceInfo{std::string(digest), static_cast<int64_t>(st.st_size)};
+}
+
+StatusOr<std::string> FileSourceStore::WriteTemp(std::string_view archive) {
+  std::string path = dir_ + "/" + std::string(kTempPrefix) + "XXXXXX";
+  const int fd = mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) return InternalError(Errno("cannot create", path));
+  Status status = OkStatus();
+  // Readable by the builder, like any file kilnd writes for it.
+  if (fchmod(fd, 0644) != 0) status = InternalError(Errno("chmod", path));
+  for (size_t off = 0; status.ok() && off < archive.size();) {
+    const ssize_t n = write(fd, archive.data() + off, archive.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = InternalError(Errno("cannot write", path));
+      break;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (status.ok() && fsync(fd) != 0) {
+    status = InternalError(Errno("fsync", path));
+  }
+  if (close(fd) != 0 && status.ok()) {
+    status = InternalError(Errno("cannot close", path));
+  }
+  if (!status.ok()) {
+    unlink(path.c_str());
+    return status;
+  }
+  return path;
+}
+
+StatusOr<SourcePutResult> FileSourceStore::Put(std::string_view archive) {
+  if (archive.empty()) {
+    return InvalidArgumentError(
+        "the request body is empty: POST a tar or tar.gz archive");
+  }
+  RETURN_IF_ERROR(CheckArchiveFormat(archive.substr(0, kArchiveSniffBytes)));
+  ASSIGN_OR_RETURN(std::string digest, Sha256Digest(archive));
+  SourcePutResult result{
+      SourceInfo{digest, static_cast<int64_t>(archive.size())}, false};
+  const std::string path = Path(digest);
+  {
+    MutexLock lock(mu_);
+    if (access(path.c_str(), F_OK) == 0) {
+      RETURN_IF_ERROR(MarkUsed(path));
+      return result;
+    }
+  }
+  // Written outside the lock: lookups need not wait for a large upload.
+  ASSIGN_OR_RETURN(const std::string temp, WriteTemp(archive));
+  MutexLock lock(mu_);
+  // link() never replaces: of two concurrent uploads of the same bytes, one
+  // creates the file and the other finds it (EEXIST) and keeps it.
+  if (link(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(temp.c_str());
+    errno = err;
+    if (err != EEXIST) return InternalError(Errno("cannot link", path));
+  } else {
+    unlink(temp.c_str());
+    result.created = true;
+    RETURN_IF_ERROR(FsyncDir(dir_));
+  }
+  RETURN_IF_ERROR(MarkUsed(path));
+  return result;
+}
+
+StatusOr<size_t> FileSourceStore::DeleteUnused(
+    const std::set<std::string>& referenced,
+    std::chrono::system_clock::time_point unused_since) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir_, ec);
+  if (ec) {
+    return InternalError("cannot read the sources directory " + dir_ + ": " +
+                         ec.message());
+  }
+  size_t deleted = 0;
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool archive = IsArchiveName(name);
+    if (!archive && name.rfind(kTempPrefix, 0) != 0) continue;
+    if (archive && referenced.count(std::string(kDigestPrefix) + name)) {
+      continue;
+    }
+    const std::string path = it->path().string();
+    MutexLock lock(mu_);
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0 || MTime(st) >= unused_since) continue;
+    if (unlink(path.c_str()) == 0) ++deleted;
+  }
+  return deleted;
+}
+
+}  // namespace kiln

@@ -1,0 +1,67 @@
+// FakeSourceStore: an in-memory SourceStore for registry and handler tests.
+// Digests are real SHA-256s of what was Put (or added by hand); Stat can be
+// made to fail. Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api_types/image_reference.h"
+#include "controller/sources/archive_format.h"
+#include "controller/sources/sha256.h"
+#include "controller/sources/source_store.h"
+
+namespace kiln {
+
+class FakeSourceStore final : public SourceStore {
+ public:
+  // Records an uploaded archive with `digest` of `size` bytes.
+  void Add(const std::string& digest, int64_t size = 1) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sizes_[digest] = size;
+  }
+  // Stat returns `status` (not OK) until cleared with std::nullopt.
+  void FailStat(std::optional<Status> status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    stat_error_ = std::move(status);
+  }
+  int stat_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stat_calls_;
+  }
+
+  StatusOr<SourceInfo> Stat(std::string_view digest) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stat_calls_;
+    if (stat_error_) return *stat_error_;
+    if (!IsSha256Digest(digest)) return InvalidArgumentError("bad digest");
+    auto it = sizes_.find(std::string(digest));
+    if (it == sizes_.end()) return NotFoundError("source not found");
+    return SourceInfo{it->first, it->second};
+  }
+
+  StatusOr<SourcePutResult> Put(std::string_view archive) override {
+    if (archive.empty()) return InvalidArgumentError("empty");
+    RETURN_IF_ERROR(CheckArchiveFormat(archive.substr(0, kArchiveSniffBytes)));
+    ASSIGN_OR_RETURN(std::string digest, Sha256Digest(archive));
+    std::lock_guard<std::mutex> lock(mu_);
+    const int64_t size = static_cast<int64_t>(archive.size());
+    const bool created = sizes_.emplace(digest, size).second;
+    return SourcePutResult{SourceInfo{digest, size}, created};
+  }
+
+  std::string Path(std::string_view digest) const override {
+    return "/fake-sources/" + std::string(digest.substr(7));
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int64_t> sizes_;
+  std::optional<Status> stat_error_;
+  int stat_calls_ = 0;
+};
+
+}  // namespace kiln
