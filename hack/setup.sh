@@ -18,6 +18,9 @@ packages=(
   docker-registry busybox-static skopeo
   # tests kill builders with pkill; build_bench.sh picks ports with python3
   procps python3
+  # qemu builder VMs: hack/build-guest-image.sh (Debian cloud kernel fetched
+  # with apt-get download, modules.dep from depmod, rootfs by debootstrap)
+  qemu-system-x86 debootstrap kmod cpio e2fsprogs
 )
 
 missing=()
