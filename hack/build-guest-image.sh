@@ -169,6 +169,7 @@ install -D -m 0755 "$agent" "$rootfs/usr/local/bin/kiln-agent"
 install -D -m 0755 "$repo/hack/guest/kiln-guest-run" "$rootfs/usr/local/sbin/kiln-guest-run"
 install -D -m 0755 /bin/busybox "$rootfs/usr/local/lib/kiln/busybox"
 : >"$rootfs/etc/resolv.conf"
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$rootfs/etc/hosts"
 echo kiln-builder >"$rootfs/etc/hostname"
 if chroot "$rootfs" ldd /usr/local/bin/kiln-agent | grep 'not found' >&2; then
   echo "build-guest-image: kiln-agent misses libraries in the root image" >&2

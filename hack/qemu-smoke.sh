@@ -8,7 +8,9 @@
 #
 # Usage: hack/qemu-smoke.sh [WORK_DIR]    (default /tmp/kiln-qemu-smoke)
 #   KILN_QEMU_ACCEL=tcg|kvm (default tcg), KILN_QEMU_MEMORY_MIB (1024),
-#   KILN_QEMU_CPUS (2), KILN_GUEST_IMAGES (WORK_DIR/../kiln-qemu/images)
+#   KILN_QEMU_CPUS (2), KILN_QEMU_TB_MIB (TCG translation cache, 128),
+#   KILN_SMOKE_DOCKERFILE (JSON-escaped, default "FROM kiln/busybox:1\nRUN echo hi\n"),
+#   KILN_GUEST_IMAGES (WORK_DIR/../kiln-qemu/images)
 # Needs root (the guest image build); build kilnd and kiln-agent first.
 set -o errexit -o nounset -o pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,8 +20,9 @@ memory="${KILN_QEMU_MEMORY_MIB:-1024}"
 cpus="${KILN_QEMU_CPUS:-2}"
 images="${KILN_GUEST_IMAGES:-/tmp/kiln-qemu/images}"
 kilnd="$repo/build/cmd/kilnd/kilnd"
-# The guest reaches the registry at this address only (a QEMU guestfwd).
-guest_registry=10.0.2.100:5000
+# The guest reaches the registry through this address only (a QEMU guestfwd);
+# hack/guest/kiln-guest-run relays the host's registry address to it.
+registry_via=10.0.2.100:5000
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -62,14 +65,15 @@ done
 say "registry 127.0.0.1:$reg_port serves kiln/busybox:1"
 
 # --- disks ---------------------------------------------------------------------
+dockerfile="${KILN_SMOKE_DOCKERFILE:-FROM kiln/busybox:1\nRUN echo hi\n}"
 cat >"$work/job/job.json" <<EOF
 {
   "buildKey": "smoke/hello",
   "buildUID": "00000000-0000-4000-8000-000000000001",
-  "inlineFiles": {"Dockerfile": "FROM kiln/busybox:1\nRUN echo hi\n"},
+  "inlineFiles": {"Dockerfile": "$dockerfile"},
   "dockerfile": "Dockerfile",
-  "image": "$guest_registry/smoke/hello:1",
-  "registry": "$guest_registry",
+  "image": "127.0.0.1:$reg_port/smoke/hello:1",
+  "registry": "127.0.0.1:$reg_port",
   "logPath": "/run/kiln/build.log",
   "logMaxBytes": 0,
   "storageRoot": "/scratch/storage",
@@ -93,20 +97,24 @@ say "disks: $(elapsed "$t" "$(now)") s"
 # rate skips its PIT calibration, which fails when the vCPU threads are
 # descheduled and then hangs the boot for good at "tsc: Marking TSC unstable
 # due to could not calculate TSC khz" (docs/qemu.md, pitfalls).
+# TCG's translation cache defaults to 1 GiB and is part of QEMU's RSS as it
+# fills: bound it (MiB).
+accel_opts="$accel"
+[ "$accel" = tcg ] && accel_opts="tcg,tb-size=${KILN_QEMU_TB_MIB:-128}"
 tsc_khz="$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)"
 : >"$work/build.log"
 t_start=$(now)
-qemu-system-x86_64 -M microvm -accel "$accel" -cpu max -m "$memory" -smp "$cpus" \
+qemu-system-x86_64 -M microvm -accel "$accel_opts" -cpu max -m "$memory" -smp "$cpus" \
   -nographic -no-reboot -nodefaults -serial "file:$work/console.log" \
   -kernel "$image/vmlinuz" -initrd "$image/initramfs.cpio.gz" \
-  -append "console=ttyS0 reboot=t panic=-1 tsc_early_khz=$tsc_khz tsc=reliable" \
+  -append "console=ttyS0 reboot=t panic=-1 tsc_early_khz=$tsc_khz tsc=reliable kiln.registry=127.0.0.1:$reg_port kiln.registry_via=$registry_via" \
   -drive "id=root,file=$image/root.img,format=raw,if=none,readonly=on" \
   -device virtio-blk-device,drive=root \
   -drive "id=scratch,file=$work/scratch.img,format=raw,if=none,discard=unmap" \
   -device virtio-blk-device,drive=scratch \
   -drive "id=job,file=$work/job.img,format=raw,if=none" \
   -device virtio-blk-device,drive=job \
-  -netdev "user,id=net0,restrict=on,guestfwd=tcp:$guest_registry-cmd:/bin/busybox nc 127.0.0.1 $reg_port" \
+  -netdev "user,id=net0,restrict=on,guestfwd=tcp:$registry_via-cmd:/bin/busybox nc 127.0.0.1 $reg_port" \
   -device virtio-net-device,netdev=net0 \
   -device virtio-serial-device \
   -chardev "file,id=log,path=$work/build.log,append=on" \
@@ -137,10 +145,18 @@ echo "=== result.json (debugfs, job disk) ==="
 debugfs -R 'cat /result.json' "$work/job.img" 2>/dev/null | tee "$work/result.json"
 echo
 echo "=== figures ==="
-echo "accel $accel, -m $memory -smp $cpus, $(nproc) host cores, $(date -u +%Y-%m-%d)"
+echo "accel $accel_opts, -m $memory -smp $cpus, $(nproc) host cores, $(date -u +%Y-%m-%d)"
 [ -n "$t_agent" ] && echo "qemu start -> agent start: $(elapsed "$t_start" "$t_agent") s" \
   "(guest uptime $(awk '/^agent-start/ { sub("uptime=", "", $2); print $2 }' "$work/ctl.log") s)"
 [ -n "$t_first_log" ] && echo "qemu start -> first log byte on host: $(elapsed "$t_start" "$t_first_log") s"
 echo "qemu start -> qemu exit: $(elapsed "$t_start" "$t_end") s"
 echo "qemu peak RSS (VmHWM): $((peak_kib / 1024)) MiB"
+digest="$(sed -n 's/.*"imageDigest": *"\([^"]*\)".*/\1/p' "$work/result.json")"
+if [ -n "$digest" ]; then
+  # The pushed manifest, asked of the registry on the host by digest.
+  curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://127.0.0.1:$reg_port/v2/smoke/hello/manifests/$digest" &&
+    echo "registry on the host has smoke/hello@$digest"
+fi
 grep -q '"succeeded": *true' "$work/result.json"
