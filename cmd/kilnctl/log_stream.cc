@@ -79,9 +79,10 @@ StatusOr<LogStreamEnd> StreamBuildLog(ApiClient& client, const std::string& ns,
                          : (options.timestamps ? "&timestamps=true" : ""));
     if (!last_id.empty()) req.headers["Last-Event-ID"] = last_id;
     SseParser parser;
-    Status bad_frame = OkStatus();
+    bool got_bytes = false;
     StatusOr<HttpResponse> resp =
         client.Stream(req, [&](std::string_view bytes) {
+          got_bytes = true;
           parser.Feed(bytes, [&](const SseParser::Event& e) {
             if (e.type == "log") {
               out << e.data;
@@ -99,18 +100,19 @@ StatusOr<LogStreamEnd> StreamBuildLog(ApiClient& client, const std::string& ns,
           });
           return !ended;
         });
+    // Any progress restarts the reconnect budget.
+    if (got_bytes) {
+      give_up_at = std::chrono::steady_clock::now() + options.reconnect_for;
+    }
     if (resp.ok()) {
       RETURN_IF_ERROR(ResponseStatus(*resp));
       if (ended) break;
       // The server closed the stream without a status: resume.
     } else if (IsInterrupted(resp.status()) ||
-               resp.status().code() != StatusCode::kUnavailable) {
-      return resp.status();
-    } else if (std::chrono::steady_clock::now() > give_up_at) {
+               resp.status().code() != StatusCode::kUnavailable ||
+               std::chrono::steady_clock::now() > give_up_at) {
       return resp.status();
     }
-    if (resp.ok())
-      give_up_at = std::chrono::steady_clock::now() + options.reconnect_for;
     ++end.reconnects;
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::min(1000, 100 * end.reconnects)));

@@ -16,7 +16,6 @@
 int main(int argc, char** argv) {
   using namespace kiln::kilnctl;
   InstallInterruptThread();
-  std::ios::sync_with_stdio(false);
 
   CLI::App app{
       "kilnctl: build container images with Kiln — apply Build manifests, "
