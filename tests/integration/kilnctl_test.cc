@@ -167,6 +167,12 @@ TEST_F(KilnctlTest, ApplyGetOutputsAndDeleteAgainstTheApi) {
   CommandResult missing = Kilnctl({"get", "build", "nope"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("Error from server (NotFound)"));
+  EXPECT_EQ(Ok({"cancel", "hello"}), "build.kiln.dev/hello cancel requested\n");
+  EXPECT_EQ(Ok({"get", "build", "hello", "-o", "jsonpath={.spec.cancel}"}),
+            "true");
+  CommandResult cancel_missing = Kilnctl({"cancel", "nope"});
+  EXPECT_EQ(cancel_missing.exit_code, 1);
+  EXPECT_THAT(cancel_missing.err, HasSubstr("NotFound"));
   EXPECT_THAT(Ok({"delete", "build", "hello"}), HasSubstr("\"hello\" deleted"));
   EXPECT_THAT(Ok({"delete", "-f", examples, "--ignore-not-found"}),
               HasSubstr("\"multistage\" deleted"));
