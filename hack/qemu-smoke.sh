@@ -10,6 +10,7 @@
 #   KILN_QEMU_ACCEL=tcg|kvm (default tcg), KILN_QEMU_MEMORY_MIB (1024),
 #   KILN_QEMU_CPUS (2), KILN_QEMU_TB_MIB (TCG translation cache, 128),
 #   KILN_SMOKE_DOCKERFILE (JSON-escaped, default "FROM kiln/busybox:1\nRUN echo hi\n"),
+#   KILN_SMOKE_CANCEL_AFTER (send "cancel" on kiln.cmd N s after agent start),
 #   KILN_GUEST_IMAGES (WORK_DIR/../kiln-qemu/images)
 # Needs root (the guest image build); build kilnd and kiln-agent first.
 set -o errexit -o nounset -o pipefail
@@ -19,6 +20,7 @@ accel="${KILN_QEMU_ACCEL:-tcg}"
 memory="${KILN_QEMU_MEMORY_MIB:-1024}"
 cpus="${KILN_QEMU_CPUS:-2}"
 images="${KILN_GUEST_IMAGES:-/tmp/kiln-qemu/images}"
+cancel_after="${KILN_SMOKE_CANCEL_AFTER:-}"
 kilnd="$repo/build/cmd/kilnd/kilnd"
 # The guest reaches the registry through this address only (a QEMU guestfwd);
 # hack/guest/kiln-guest-run relays the host's registry address to it.
@@ -121,14 +123,23 @@ qemu-system-x86_64 -M microvm -accel "$accel_opts" -cpu max -m "$memory" -smp "$
   -device virtserialport,chardev=log,name=kiln.log \
   -chardev "file,id=ctl,path=$work/ctl.log" \
   -device virtserialport,chardev=ctl,name=kiln.ctl \
+  -chardev "socket,id=cmd,path=$work/cmd.sock,server=on,wait=off" \
+  -device virtserialport,chardev=cmd,name=kiln.cmd \
   -qmp "unix:$work/qmp.sock,server=on,wait=off" \
   </dev/null >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
 t_agent=""
 t_first_log=""
 peak_kib=0
+t_cancel=""
 while kill -0 "$qemu_pid" 2>/dev/null; do
   [ -z "$t_agent" ] && grep -q '^agent-start' "$work/ctl.log" 2>/dev/null && t_agent=$(now)
+  if [ -n "$cancel_after" ] && [ -z "$t_cancel" ] && [ -n "$t_agent" ] &&
+    [ "$(elapsed "$t_agent" "$(now)" | cut -d. -f1)" -ge "$cancel_after" ]; then
+    t_cancel=$(now)
+    say "cancel (kiln.cmd)"
+    python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"cancel\n"); s.close()' "$work/cmd.sock"
+  fi
   [ -z "$t_first_log" ] && [ -s "$work/build.log" ] && t_first_log=$(now)
   hwm="$(awk '/^VmHWM:/ { print $2 }' "/proc/$qemu_pid/status" 2>/dev/null || true)"
   [ -n "$hwm" ] && [ "$hwm" -gt "$peak_kib" ] && peak_kib=$hwm
@@ -149,6 +160,7 @@ echo "accel $accel_opts, -m $memory -smp $cpus, $(nproc) host cores, $(date -u +
 [ -n "$t_agent" ] && echo "qemu start -> agent start: $(elapsed "$t_start" "$t_agent") s" \
   "(guest uptime $(awk '/^agent-start/ { sub("uptime=", "", $2); print $2 }' "$work/ctl.log") s)"
 [ -n "$t_first_log" ] && echo "qemu start -> first log byte on host: $(elapsed "$t_start" "$t_first_log") s"
+[ -n "$t_cancel" ] && echo "cancel -> qemu exit: $(elapsed "$t_cancel" "$t_end") s"
 echo "qemu start -> qemu exit: $(elapsed "$t_start" "$t_end") s"
 echo "qemu peak RSS (VmHWM): $((peak_kib / 1024)) MiB"
 digest="$(sed -n 's/.*"imageDigest": *"\([^"]*\)".*/\1/p' "$work/result.json")"
