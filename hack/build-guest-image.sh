@@ -13,7 +13,9 @@
 # The output goes to OUT_DIR/guest-<hash>/, named by a content hash of this
 # script, hack/guest/*, the agent binary, the mirror and the candidate
 # versions of every package used; when that directory exists the run is
-# instant. Prints the directory on the last line of stdout. Needs root
+# instant (~1.5 s, mostly apt-cache). Builds are serialized by a lock on
+# OUT_DIR/.lock; images older than the previous one are removed after a
+# build. Prints the directory on the last line of stdout. Needs root
 # (debootstrap, chroot); installs its host packages when missing.
 set -o errexit -o nounset -o pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -101,6 +103,13 @@ if [ -f "$final/manifest.txt" ]; then
 fi
 
 mkdir -p "$out_dir"
+exec 9>"$out_dir/.lock"
+flock 9
+if [ -f "$final/manifest.txt" ]; then  # built while we waited for the lock
+  step "cached: $final ($(since "$t0") s)"
+  echo "$final"
+  exit 0
+fi
 work="$(mktemp -d "$out_dir/.guest-$hash.XXXXXX")"
 # Unmounts whatever debootstrap or we left mounted below $work (deepest
 # first) before removing it, so rm never walks into /proc, /sys or /dev.
@@ -193,11 +202,17 @@ step "root.img: $(since "$t") s (${size_mib} MiB)"
   echo "builder $builder_versions"
   echo "modules $(tr '\n' ' ' <"$initramfs/modules.order")"
   echo "$versions"
-  ls -l "$work/vmlinuz" "$work/initramfs.cpio.gz" "$work/root.img" | awk '{ print "size", $NF, $5 }'
+  for f in vmlinuz initramfs.cpio.gz root.img; do echo "size $f $(stat -c %s "$work/$f")"; done
 } >"$work/manifest.txt"
 mkdir -p "$work/out"
 mv "$work/vmlinuz" "$work/initramfs.cpio.gz" "$work/root.img" "$work/manifest.txt" "$work/out/"
 rm -rf "$final"
 mv "$work/out" "$final"
+# Keep this image and the one before it (VMs started from it may still
+# start); a running VM keeps its open root.img even when the file is gone.
+ls -1dt "$out_dir"/guest-* | tail -n +3 | while read -r old; do
+  step "removing old image $old"
+  rm -rf --one-file-system "$old"
+done
 step "done: $final ($(since "$t0") s)"
 echo "$final"
