@@ -75,10 +75,18 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
       ->capture_default_str();
   app.add_option("--driver", f.driver,
                  "Builder VM driver: process (namespaces + cgroups), qemu "
-                 "(microVMs), or auto (qemu when hardware KVM is usable, else "
-                 "process)")
+                 "(microVMs; needs --guest-image), or auto (qemu when hardware "
+                 "KVM is usable and --guest-image is set, else process)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "process", "qemu"}));
+  app.add_option("--guest-image", f.guest_image,
+                 "qemu driver: the guest image directory (vmlinuz, "
+                 "initramfs.cpio.gz, root.img) that `sudo "
+                 "hack/build-guest-image.sh DATA_DIR/images` printed last; "
+                 "required with --driver qemu, and for auto to pick qemu");
+  app.add_option("--qemu-binary", f.qemu_binary,
+                 "qemu driver: the QEMU system emulator (path or PATH name)")
+      ->capture_default_str();
   app.add_option("--workers", f.workers, "Reconcile workers")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

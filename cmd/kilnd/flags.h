@@ -33,6 +33,9 @@ struct KilndFlags {
   // registry, no VMs) — for API-only deployments and tests.
   bool controllers = true;
   std::string driver = "auto";  // auto | process | qemu
+  // qemu driver: the directory hack/build-guest-image.sh printed, and QEMU.
+  std::string guest_image;
+  std::string qemu_binary = "qemu-system-x86_64";
   int64_t workers = 4;
   std::string agent_path;  // "" = found next to kilnd
   int64_t gc_interval_seconds = 60;

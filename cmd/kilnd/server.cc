@@ -16,6 +16,8 @@
 #include "controller/apiserver/tls_certs.h"
 #include "controller/registry/base_image.h"
 #include "controller/vm/process_driver.h"
+#include "controller/vm/qemu_command.h"
+#include "controller/vm/qemu_driver.h"
 #include "reconcilers/vm_gc.h"
 
 namespace kiln {
@@ -106,9 +108,41 @@ StatusOr<std::string> FindAgent(const std::string& flag) {
                    : "--agent-path " + flag + ": not an executable file");
 }
 
-bool HardwareKvm() {
-  return std::filesystem::exists("/sys/module/kvm_intel") ||
-         std::filesystem::exists("/sys/module/kvm_amd");
+// The driver kilnd runs (logged once). API-only kilnd runs none and
+// reports process, as before the qemu driver existed.
+StatusOr<DriverChoice> ResolveDriver(const KilndFlags& flags) {
+  if (!flags.controllers) return DriverChoice{"process", "", "no controllers"};
+  std::string kvm_why;
+  const bool kvm = HardwareKvmUsable(&kvm_why);
+  ASSIGN_OR_RETURN(DriverChoice choice,
+                   ChooseDriver(flags.driver, kvm, kvm_why, flags.guest_image));
+  spdlog::info("driver: {}{} ({})", choice.driver,
+               choice.accelerator.empty() ? "" : "/" + choice.accelerator,
+               choice.why);
+  return choice;
+}
+
+StatusOr<std::unique_ptr<VmDriver>> NewDriver(const KilndFlags& flags,
+                                              const DriverChoice& choice,
+                                              Clock& clock) {
+  if (choice.driver == "qemu") {
+    QemuDriver::Options options;
+    options.state_dir = flags.data_dir + "/vms";
+    options.guest_image = flags.guest_image;
+    options.qemu_binary = flags.qemu_binary;
+    options.accel = choice.accelerator;
+    ASSIGN_OR_RETURN(std::unique_ptr<QemuDriver> driver,
+                     QemuDriver::New(options, clock));
+    return std::unique_ptr<VmDriver>(std::move(driver));
+  }
+  ASSIGN_OR_RETURN(std::string agent, FindAgent(flags.agent_path));
+  ProcessDriver::Options options;
+  options.state_dir = flags.data_dir + "/vms";
+  options.agent_path = agent;
+  ASSIGN_OR_RETURN(std::unique_ptr<ProcessDriver> driver,
+                   ProcessDriver::New(options, clock));
+  spdlog::info("driver: process (agent {})", agent);
+  return std::unique_ptr<VmDriver>(std::move(driver));
 }
 
 }  // namespace
@@ -137,29 +171,10 @@ StatusOr<std::string> KilndServer::StartRegistry(const KilndFlags& flags) {
 }
 
 Status KilndServer::StartControllers(const KilndFlags& flags,
+                                     const DriverChoice& choice,
                                      const std::string& node,
                                      const std::string& registry) {
-  std::string driver = flags.driver;
-  if (driver == "auto") {
-    // The qemu driver is not part of this release; auto means process.
-    driver = "process";
-    if (HardwareKvm()) {
-      spdlog::info(
-          "driver: hardware KVM present, but the qemu driver is not "
-          "available yet; using process");
-    }
-  }
-  if (driver == "qemu") {
-    return InvalidArgumentError(
-        "--driver qemu: the qemu driver is not available in this release; "
-        "use --driver process (or auto)");
-  }
-  ASSIGN_OR_RETURN(std::string agent, FindAgent(flags.agent_path));
-  ProcessDriver::Options driver_options;
-  driver_options.state_dir = flags.data_dir + "/vms";
-  driver_options.agent_path = agent;
-  ASSIGN_OR_RETURN(driver_, ProcessDriver::New(driver_options, clock_));
-  spdlog::info("driver: process (agent {})", agent);
+  ASSIGN_OR_RETURN(driver_, NewDriver(flags, choice, clock_));
 
   build_client_ = std::make_unique<RegistryBuildClient>(api_->builds());
   BuildReconcilerOptions options;
@@ -275,6 +290,9 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   std::unique_ptr<KilndServer> s(new KilndServer());
   ASSIGN_OR_RETURN(HostPort listen, ParseListen(flags.listen));
   ASSIGN_OR_RETURN(NodeResources capacity, Capacity(flags));
+  // Before anything is written: a forced qemu without a guest image fails
+  // here, with the command that builds one.
+  ASSIGN_OR_RETURN(const DriverChoice choice, ResolveDriver(flags));
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
   if (ec) {
@@ -303,7 +321,8 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
 
   const std::string node = NodeName(flags);
   NodeRegistry nodes(*s->store_, s->clock_);
-  RETURN_IF_ERROR(nodes.EnsureNode(node, capacity, "process"));
+  RETURN_IF_ERROR(
+      nodes.EnsureNode(node, capacity, choice.driver, choice.accelerator));
   RETURN_IF_ERROR(nodes.RepairAllocation(node));
   spdlog::info("node {}: capacity cpus={} memoryMiB={} builds={}", node,
                capacity.cpus, capacity.memory_mib, capacity.builds);
@@ -398,7 +417,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   spdlog::info("kubeconfig written to {} (export KUBECONFIG={})",
                kubeconfig_path, kubeconfig_path);
   if (flags.controllers) {
-    RETURN_IF_ERROR(s->StartControllers(flags, node, registry));
+    RETURN_IF_ERROR(s->StartControllers(flags, choice, node, registry));
   } else {
     spdlog::warn(
         "--controllers=false: serving the API only; Builds are "

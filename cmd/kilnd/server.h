@@ -18,6 +18,7 @@
 #include "controller/runtime/periodic.h"
 #include "controller/sources/file_source_store.h"
 #include "controller/store/sqlite_store.h"
+#include "controller/vm/driver_choice.h"
 #include "controller/vm/vm_driver.h"
 #include "reconcilers/build_reconciler.h"
 #include "reconcilers/registry_build_client.h"
@@ -44,8 +45,8 @@ class KilndServer {
   StatusOr<std::string> StartRegistry(const KilndFlags& flags);
   // The VM driver, the build controller and the periodic GC (VMs, logs,
   // unused sources).
-  Status StartControllers(const KilndFlags& flags, const std::string& node,
-                          const std::string& registry);
+  Status StartControllers(const KilndFlags& flags, const DriverChoice& choice,
+                          const std::string& node, const std::string& registry);
 
   // Sets the gauges /metrics reads from elsewhere (watchers, capacity,
   // active builds, work queue).

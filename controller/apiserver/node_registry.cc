@@ -51,16 +51,18 @@ NodeRegistry::NodeRegistry(Store& store, Clock& clock)
 
 Status NodeRegistry::EnsureNode(const std::string& name,
                                 const NodeResources& capacity,
-                                const std::string& driver) {
+                                const std::string& driver,
+                                const std::string& accelerator) {
   RETURN_IF_ERROR(CheckNodeArguments(name, capacity));
   return RetryOnConflict("register node \"" + name + "\"", [&] {
-    return EnsureNodeOnce(name, capacity, driver);
+    return EnsureNodeOnce(name, capacity, driver, accelerator);
   });
 }
 
 Status NodeRegistry::EnsureNodeOnce(const std::string& name,
                                     const NodeResources& capacity,
-                                    const std::string& driver) {
+                                    const std::string& driver,
+                                    const std::string& accelerator) {
   ASSIGN_OR_RETURN(ReadNodeResult read, ReadNode(store_, name));
   if (!read.found) {
     Node node;
@@ -70,6 +72,7 @@ Status NodeRegistry::EnsureNodeOnce(const std::string& name,
         std::chrono::floor<std::chrono::seconds>(clock_.SystemNow());
     node.status.capacity = capacity;
     node.status.driver = driver;
+    node.status.accelerator = accelerator;
     StatusOr<StoredObject> created =
         store_.Create(NodeObjectKey(name), ToJson(node));
     // Lost a race with another registration: read it and update instead.
@@ -79,11 +82,13 @@ Status NodeRegistry::EnsureNodeOnce(const std::string& name,
     return created.status();
   }
   Node node = std::move(read.node);
-  if (node.status.capacity == capacity && node.status.driver == driver) {
+  if (node.status.capacity == capacity && node.status.driver == driver &&
+      node.status.accelerator == accelerator) {
     return OkStatus();
   }
   node.status.capacity = capacity;
   node.status.driver = driver;
+  node.status.accelerator = accelerator;
   return store_.Update(NodeObjectKey(name), ToJson(node), read.revision)
       .status();
 }

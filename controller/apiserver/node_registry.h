@@ -28,14 +28,16 @@ class NodeRegistry {
   NodeRegistry& operator=(const NodeRegistry&) = delete;
 
   // Creates Node `name` (uid, creationTimestamp, zero allocation) when
-  // absent; otherwise sets its capacity and driver and keeps its allocation
+  // absent; otherwise sets its capacity, driver and accelerator ("kvm",
+  // "tcg", "" for the process driver) and keeps its allocation
   // (no write when nothing changes). A capacity below the current
   // allocation is accepted: running Builds keep their share and admission
   // refuses new ones until enough is released. Retries on concurrent writes.
   // Errors: InvalidArgument (name not a DNS-1123 subdomain, negative
   // capacity), Unavailable (too contended), Store errors.
   Status EnsureNode(const std::string& name, const NodeResources& capacity,
-                    const std::string& driver);
+                    const std::string& driver,
+                    const std::string& accelerator = "");
 
   // Recomputes status.allocated of Node `name` as the sum of BuildRequest()
   // over the Builds that HoldsAllocation() and are charged to it (status.
@@ -58,7 +60,8 @@ class NodeRegistry {
  private:
   // One attempt of EnsureNode; Aborted when a concurrent write won.
   Status EnsureNodeOnce(const std::string& name, const NodeResources& capacity,
-                        const std::string& driver);
+                        const std::string& driver,
+                        const std::string& accelerator);
   // One attempt of RepairAllocation; Aborted when the Node changed.
   Status RepairAllocationOnce(const std::string& name);
 

@@ -43,6 +43,17 @@ TEST_F(NodeRegistryTest, EnsureNodeUpdatesCapacityKeepingAllocation) {
   EXPECT_EQ(node.status.driver, "qemu");
 }
 
+TEST_F(NodeRegistryTest, EnsureNodeRecordsAccelerator) {
+  ASSERT_OK(nodes().EnsureNode(kTestNode, DefaultCapacity(), "qemu", "tcg"));
+  ASSERT_OK_AND_ASSIGN(Node node, nodes().Get(kTestNode));
+  EXPECT_EQ(node.status.driver, "qemu");
+  EXPECT_EQ(node.status.accelerator, "tcg");
+  ASSERT_OK(nodes().EnsureNode(kTestNode, DefaultCapacity(), "process"));
+  ASSERT_OK_AND_ASSIGN(node, nodes().Get(kTestNode));
+  EXPECT_EQ(node.status.driver, "process");
+  EXPECT_EQ(node.status.accelerator, "");
+}
+
 TEST_F(NodeRegistryTest, EnsureNodeUnchangedWritesNothing) {
   const int64_t before = store().CurrentRevision();
   ASSERT_OK(nodes().EnsureNode(kTestNode, DefaultCapacity(), "process"));
