@@ -76,10 +76,27 @@ kernel_pkg="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
 [ -n "$kernel_pkg" ] || { echo "build-guest-image: cannot resolve linux-image-cloud-amd64 (apt-get update?)" >&2; exit 1; }
 kernel_release="${kernel_pkg#linux-image-}"
 
+# The Debian packages holding kiln-agent's shared libraries on this host
+# (ldd + dpkg -S), so any build of the agent (release, ASan/UBSan) runs in the
+# guest. Fails when a library does not come from a package.
+agent_lib_packages() {
+  local libs lib real pkg
+  libs="$(ldd "$agent" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')"
+  for lib in $libs; do
+    real="$(realpath "$lib")"
+    pkg="$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$real" 2>/dev/null ||
+      dpkg -S "${real#/usr}" 2>/dev/null || dpkg -S "/usr$real" 2>/dev/null)" ||
+      { echo "build-guest-image: $lib (needed by $agent) is not from a Debian package" >&2; return 1; }
+    echo "${pkg%%:*}"  # the first package (a path may be diverted)
+  done | sort -u
+}
+agent_packages=()
+mapfile -t agent_packages < <(agent_lib_packages)
+[ "${#agent_packages[@]}" -gt 0 ] || exit 1
 # Into the root image: buildah with what it needs for --isolation chroot,
 # plus the runtime libraries of the (dynamically linked) kiln-agent.
 rootfs_packages=(buildah runc uidmap fuse-overlayfs golang-github-containers-common
-  ca-certificates libssl3 libspdlog1.10 libfmt9 libstdc++6)
+  ca-certificates "${agent_packages[@]}")
 # Modules the initramfs loads (with their dependencies, from modules.dep).
 modules=(virtio_mmio virtio_blk virtio_net virtio_console overlay fuse)
 

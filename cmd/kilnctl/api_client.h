@@ -83,4 +83,10 @@ class ApiClient {
 StatusOr<std::unique_ptr<ApiClient>> NewApiClient(
     const ClientConfig& config, std::chrono::seconds idle_timeout);
 
+// Starts the HTTP library's I/O threads after TLS is initialised, so that at
+// exit the threads are joined (freeing their per-thread TLS state) before
+// the TLS library cleans up. Call once, first thing in main(); clients work
+// without it, only their threads' state is left for the OS at exit.
+void InitHttpClientRuntime();
+
 }  // namespace kiln::kilnctl

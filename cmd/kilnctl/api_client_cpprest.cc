@@ -4,6 +4,8 @@
 // string-through-streambuf<unsigned char> reads as vptr errors).
 #include <cpprest/filestream.h>
 #include <cpprest/http_client.h>
+#include <openssl/ssl.h>
+#include <pplx/threadpool.h>
 
 #include <algorithm>
 #include <atomic>
@@ -198,6 +200,13 @@ StatusOr<std::unique_ptr<ApiClient>> NewApiClient(
     return InvalidArgumentError("server \"" + config.server +
                                 "\": " + e.what());
   }
+}
+
+void InitHttpClientRuntime() {
+  OPENSSL_init_ssl(0, nullptr);
+  // A command runs at most a few requests at once (a build: its log stream,
+  // its watch and a cancel).
+  crossplat::threadpool::initialize_with_threads(8);
 }
 
 }  // namespace kiln::kilnctl

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cmd/kilnctl/api_client.h"
 #include "cmd/kilnctl/commands.h"
 #include "cmd/kilnctl/exit_codes.h"
 #include "cmd/kilnctl/interrupts.h"
@@ -15,6 +16,7 @@
 
 int main(int argc, char** argv) {
   using namespace kiln::kilnctl;
+  InitHttpClientRuntime();
   InstallInterruptThread();
 
   CLI::App app{
