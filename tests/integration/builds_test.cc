@@ -79,9 +79,7 @@ class BuildsTest : public ::testing::Test {
   }
 
   nlohmann::json GetBuild(const std::string& name) {
-    CommandResult r = kilnd_->Kubectl({"get", "build", name, "-o", "json"});
-    if (r.exit_code != 0) return nlohmann::json::object();
-    return nlohmann::json::parse(r.out, nullptr, false);
+    return kilnd_->GetBuild(name);
   }
   std::string Phase(const std::string& name) {
     return GetBuild(name).value("/status/phase"_json_pointer, "");
@@ -90,18 +88,7 @@ class BuildsTest : public ::testing::Test {
   // Waits until `name` is in `phase`; returns the Build.
   nlohmann::json WaitFor(const std::string& name, const std::string& phase,
                          int seconds = 180) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    nlohmann::json b;
-    while (std::chrono::steady_clock::now() < deadline) {
-      b = GetBuild(name);
-      if (b.value("/status/phase"_json_pointer, "") == phase) return b;
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    ADD_FAILURE() << name << " did not reach " << phase << ": " << b.dump(2)
-                  << "\nkilnd log:\n"
-                  << kilnd_->process().Log();
-    return b;
+    return kilnd_->WaitForPhase(name, phase, std::chrono::seconds(seconds));
   }
 
   nlohmann::json Node() {

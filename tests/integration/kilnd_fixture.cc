@@ -13,6 +13,7 @@
 #include <iostream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #ifndef KILND_PATH
 #error "KILND_PATH must be defined by the build"
@@ -107,6 +108,30 @@ CommandResult Kilnd::Kubectl(const std::vector<std::string>& args,
                                    "--cache-dir", home_ + "/kube-cache"};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, {{"HOME", home_}}, input);
+}
+
+nlohmann::json Kilnd::GetBuild(const std::string& name) const {
+  CommandResult r = Kubectl({"get", "build", name, "-o", "json"});
+  if (r.exit_code != 0) return nlohmann::json::object();
+  nlohmann::json b = nlohmann::json::parse(r.out, nullptr, false);
+  return b.is_discarded() ? nlohmann::json::object() : b;
+}
+
+nlohmann::json Kilnd::WaitForPhase(const std::string& name,
+                                   const std::string& phase,
+                                   std::chrono::seconds timeout,
+                                   const std::string& context) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  nlohmann::json b;
+  while (std::chrono::steady_clock::now() < deadline) {
+    b = GetBuild(name);
+    if (b.value("/status/phase"_json_pointer, "") == phase) return b;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ADD_FAILURE() << name << " did not reach " << phase << ": " << b.dump(2)
+                << "\nkilnd log:\n"
+                << process().Log() << context;
+  return b;
 }
 
 CommandResult Kilnd::Curl(const std::vector<std::string>& args,

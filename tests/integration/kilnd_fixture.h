@@ -2,8 +2,10 @@
 // and drives it with the real kubectl and curl. Thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,15 @@ class Kilnd {
   CommandResult Curl(const std::vector<std::string>& args,
                      const std::string& token = "",
                      const std::string& input = "") const;
+  // The Build `name` in namespace default as JSON (kubectl get -o json); an
+  // empty object when kubectl cannot get it.
+  nlohmann::json GetBuild(const std::string& name) const;
+  // Polls GetBuild every 250 ms until its status.phase is `phase`; returns
+  // the Build as last seen. On timeout adds a test failure with the Build,
+  // kilnd's log and `context`.
+  nlohmann::json WaitForPhase(const std::string& name, const std::string& phase,
+                              std::chrono::seconds timeout,
+                              const std::string& context = "");
   // Stops with SIGTERM (clean) or SIGKILL.
   void Stop(bool kill9 = false);
 

@@ -4,10 +4,16 @@
 // mid-build, after which no QEMU of the test may remain. Needs root,
 // qemu-system-x86_64 and skopeo; the guest image is built into
 // kGuestImages when missing (cached there by content hash).
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -54,6 +60,53 @@ std::string GuestImage(std::string* why) {
   return last;
 }
 
+// A loopback TCP listener that answers every connection with HTTP 200 and
+// counts them: a probe target the guest must not reach.
+class CountingListener {
+ public:
+  CountingListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd_ < 0 ||
+        bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) continue;
+        ++accepted_;
+        static constexpr char kReply[] =
+            "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        (void)!write(c, kReply, sizeof(kReply) - 1);
+        close(c);
+      }
+    });
+  }
+  ~CountingListener() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  int port() const { return port_; }  // 0 when the listener failed
+  int accepted() const { return accepted_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
 class QemuBuildsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -76,6 +129,10 @@ class QemuBuildsTest : public ::testing::Test {
               << " s\n";
     registry_ = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
     dir_ = MakeTempDir("kilnd-qemu-");
+    Start();
+  }
+  // (Re)starts kilnd on dir_ with the qemu driver.
+  void Start() {
     kilnd_ = Kilnd::Start(
         {"--driver", "qemu", "--guest-image", image_, "--embedded-registry",
          registry_, "--capacity-cpus", "4", "--capacity-memory", "8Gi",
@@ -99,25 +156,10 @@ class QemuBuildsTest : public ::testing::Test {
                               << r.out << r.err;
     return r.out;
   }
-  nlohmann::json GetBuild(const std::string& name) {
-    CommandResult r = kilnd_->Kubectl({"get", "build", name, "-o", "json"});
-    if (r.exit_code != 0) return nlohmann::json::object();
-    return nlohmann::json::parse(r.out, nullptr, false);
-  }
   nlohmann::json WaitFor(const std::string& name, const std::string& phase,
                          int seconds) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    nlohmann::json b;
-    while (std::chrono::steady_clock::now() < deadline) {
-      b = GetBuild(name);
-      if (b.value("/status/phase"_json_pointer, "") == phase) return b;
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    ADD_FAILURE() << name << " did not reach " << phase << ": " << b.dump(2)
-                  << "\nkilnd log:\n"
-                  << kilnd_->process().Log() << ConsoleLogs();
-    return b;
+    return kilnd_->WaitForPhase(name, phase, std::chrono::seconds(seconds),
+                                ConsoleLogs());
   }
   // The guests' consoles, for failure messages.
   std::string ConsoleLogs() {
@@ -142,11 +184,22 @@ class QemuBuildsTest : public ::testing::Test {
     return std::string((std::istreambuf_iterator<char>(f)),
                        std::istreambuf_iterator<char>());
   }
-  // QEMU processes started for this test's data dir.
-  int QemuProcesses() {
-    CommandResult r = RunCommand(
-        {"pgrep", "-c", "-f", "qemu-system-x86_64 .*" + dir_ + "/vms/"});
-    return r.exit_code == 0 ? std::stoi(r.out) : 0;
+  // Pids of the QEMU processes started for this test's data dir.
+  std::vector<pid_t> QemuPids() {
+    CommandResult r =
+        RunCommand({"pgrep", "-f", "qemu-system-x86_64 .*" + dir_ + "/vms/"});
+    std::vector<pid_t> pids;
+    std::istringstream in(r.out);
+    for (pid_t pid; in >> pid;) pids.push_back(pid);
+    return pids;
+  }
+  int QemuProcesses() { return static_cast<int>(QemuPids().size()); }
+  // Waits until the log of `build` shows its RUN step (STEP 2/2).
+  void WaitForRunStep(const nlohmann::json& build) {
+    ASSERT_TRUE(Eventually(
+        120,
+        [&] { return LogOf(build).find("STEP 2/2") != std::string::npos; }))
+        << LogOf(build) << ConsoleLogs();
   }
   bool Eventually(int seconds, const std::function<bool()>& done) {
     const auto deadline =
@@ -210,10 +263,8 @@ TEST_F(QemuBuildsTest, CancelStopsTheVm) {
   ASSERT_EQ(QemuProcesses(), 1);
   // Cancel inside the RUN step, so the guest's graceful path is taken
   // (kiln.cmd "cancel" -> SIGTERM to kiln-agent -> power off).
-  ASSERT_TRUE(Eventually(
-      120,
-      [&] { return LogOf(running).find("STEP 2/2") != std::string::npos; }))
-      << LogOf(running) << ConsoleLogs();
+  WaitForRunStep(running);
+  if (HasFatalFailure()) return;
   const auto start = std::chrono::steady_clock::now();
   Ok({"patch", "build", "slow", "--type=merge", "-p",
       R"({"spec":{"cancel":true}})"});
@@ -228,6 +279,84 @@ TEST_F(QemuBuildsTest, CancelStopsTheVm) {
                        .count() /
                    1000.0
             << " s\n";
+}
+
+// The guest reaches the registry (through the one guestfwd) and nothing
+// else: not a port on the host's loopback (10.0.2.2 is the host under QEMU
+// user networking), not QEMU's DNS address, not another port of the
+// forwarded address. A listener on the host counts connections.
+TEST_F(QemuBuildsTest, GuestReachesOnlyTheRegistry) {
+  CountingListener host;
+  ASSERT_NE(host.port(), 0);
+  const std::string p = std::to_string(host.port());
+  // busybox nc, not wget: the static busybox's wget segfaults in an image
+  // without NSS files.
+  const std::string run =
+      "for a in " + registry_ + " 10.0.2.100:5000 10.0.2.2:" + p +
+      " 10.0.2.3:" + p + " 10.0.2.100:" + p +
+      "; do if nc -w 4 ${a%:*} ${a#*:} </dev/null; then echo REACHED $a; "
+      "else echo BLOCKED $a; fi; done";
+  Ok({"apply", "-f", "-"}, Manifest("probe", run));
+  nlohmann::json b = WaitFor("probe", "Ready", 180);
+  const std::string log = LogOf(b);
+  EXPECT_THAT(log, HasSubstr("REACHED " + registry_ + "\n")) << log;
+  EXPECT_THAT(log, HasSubstr("REACHED 10.0.2.100:5000\n"));
+  for (const std::string& blocked :
+       {"10.0.2.2:" + p, "10.0.2.3:" + p, "10.0.2.100:" + p}) {
+    EXPECT_THAT(log, HasSubstr("BLOCKED " + blocked + "\n"));
+  }
+  EXPECT_EQ(host.accepted(), 0) << "the guest connected to the host port";
+  // The listener is reachable at all (the probe could have failed for
+  // another reason): the host itself gets through.
+  CommandResult self =
+      RunCommand({"curl", "-sS", "-m", "5", "http://127.0.0.1:" + p + "/"});
+  EXPECT_EQ(self.out, "ok") << self.err;
+  EXPECT_EQ(host.accepted(), 1);
+}
+
+// kill -9 of kilnd while a VM builds: the VM goes on (QEMU is detached),
+// the next kilnd re-attaches and the build reaches Ready, run once.
+TEST_F(QemuBuildsTest, KilndKill9WhileTheVmBuildsThenReady) {
+  Ok({"apply", "-f", "-"}, Manifest("survivor", "sleep 10; echo done"));
+  nlohmann::json running = WaitFor("survivor", "Building", 60);
+  WaitForRunStep(running);
+  if (HasFatalFailure()) return;
+  const std::vector<pid_t> before = QemuPids();
+  ASSERT_EQ(before.size(), 1u);
+  kilnd_->Stop(/*kill9=*/true);
+  EXPECT_EQ(QemuPids(), before) << "the VM died with kilnd";
+  Start();
+  nlohmann::json b = WaitFor("survivor", "Ready", 150);
+  const std::string ref = b.value("/status/image/ref"_json_pointer, "");
+  CommandResult inspect = RunCommand(
+      {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"],
+            b.value("/status/image/digest"_json_pointer, ""));
+  const std::string log = LogOf(b);
+  size_t steps = 0;
+  for (size_t at = log.find("STEP 1/2"); at != std::string::npos;
+       at = log.find("STEP 1/2", at + 1)) {
+    ++steps;
+  }
+  EXPECT_EQ(steps, 1u) << "the build ran again:\n" << log;
+  EXPECT_TRUE(Eventually(30, [&] { return VmDirs() == 0; })) << "VMs leaked";
+  EXPECT_EQ(QemuProcesses(), 0);
+}
+
+// QEMU killed from outside mid-build: the build fails with VMLost and the
+// VM's state is cleaned up.
+TEST_F(QemuBuildsTest, VmKilledFromOutsideIsVmLost) {
+  Ok({"apply", "-f", "-"}, Manifest("victim", "sleep 120"));
+  nlohmann::json running = WaitFor("victim", "Building", 60);
+  WaitForRunStep(running);
+  if (HasFatalFailure()) return;
+  const std::vector<pid_t> pids = QemuPids();
+  ASSERT_EQ(pids.size(), 1u);
+  ASSERT_EQ(kill(pids[0], SIGKILL), 0);
+  nlohmann::json b = WaitFor("victim", "Failed", 60);
+  EXPECT_EQ(b.value("/status/reason"_json_pointer, ""), "VMLost") << b.dump(2);
+  EXPECT_TRUE(Eventually(30, [&] { return VmDirs() == 0; })) << "VMs leaked";
 }
 
 }  // namespace
