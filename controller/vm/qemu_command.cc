@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -175,6 +176,14 @@ bool HardwareKvmUsable(std::string* why) {
     return false;
   }
   close(fd);
+  std::error_code ec;
+  if (!std::filesystem::exists("/sys/module/kvm_intel", ec) &&
+      !std::filesystem::exists("/sys/module/kvm_amd", ec)) {
+    *why =
+        "/dev/kvm is not backed by kvm_intel or kvm_amd (e.g. kvm_pvm, "
+        "under which stock guest kernels hang)";
+    return false;
+  }
   std::ifstream in("/proc/cpuinfo");
   std::stringstream text;
   text << in.rdbuf();

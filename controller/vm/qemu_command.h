@@ -56,9 +56,10 @@ std::optional<int64_t> TscKhzFromCpuinfo(std::string_view cpuinfo);
 // True when /proc/cpuinfo text lists the vmx or svm flag.
 bool CpuinfoHasVirtualization(std::string_view cpuinfo);
 
-// Whether hardware KVM is usable here: /dev/kvm opens read-write and the
-// CPU has vmx/svm (a /dev/kvm backed by something else, such as kvm_pvm,
-// does not count). `why` receives the reason when not.
+// Whether hardware KVM is usable here: /dev/kvm opens read-write, the
+// kvm_intel or kvm_amd module is loaded and the CPU has vmx/svm (a /dev/kvm
+// backed by something else, such as kvm_pvm, does not count). `why`
+// receives the reason when not.
 bool HardwareKvmUsable(std::string* why);
 
 }  // namespace kiln

@@ -44,7 +44,7 @@ bench_cpu_busy_pct() {
 }
 
 # bench_wait_quiet SECONDS: waits up to SECONDS for the machine to drop
-# below 25% busy (other engineers' builds); prints the last busy share.
+# below 25% busy (other work on the machine); prints the last busy share.
 bench_wait_quiet() {
   local waited=0 busy
   busy="$(bench_cpu_busy_pct)"
