@@ -14,6 +14,7 @@
 #include "controller/vm/detached_launch.h"
 #include "controller/vm/proc_identity.h"
 #include "controller/vm/shim_records.h"
+#include "controller/vm/vm_state_dir.h"
 
 namespace kiln {
 namespace {
@@ -28,20 +29,6 @@ constexpr std::chrono::milliseconds kKillTimeout{10000};
 // Files of an earlier, interrupted Create that a new one must not inherit.
 constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile,
                                        kAgentProgressFile, kAgentResultFile};
-
-// A DNS label: it becomes a directory name and the VM's hostname.
-Status ValidateName(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 63 && name.front() != '-' &&
-            name.back() != '-';
-  for (char c : name) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
-  }
-  if (!ok) {
-    return InvalidArgumentError("VM name \"" + name +
-                                "\": must be a DNS label (a-z, 0-9, '-')");
-  }
-  return OkStatus();
-}
 
 // Reads `file` in `dir` with `decode`; nullopt when missing, torn or
 // malformed (the writer has not finished: "not yet").
@@ -151,7 +138,7 @@ bool ProcessDriver::WaitFor(std::chrono::milliseconds timeout, Pred done) {
 }
 
 Status ProcessDriver::Create(const std::string& name, const VmSpec& spec) {
-  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(ValidateVmName(name));
   KeyedMutex::Lock lock(name_locks_, name);
   if (fs::exists(WorkDir(name) + "/" + kVmRecordFile)) return OkStatus();
   Status status = StartLocked(name, spec);
@@ -209,7 +196,7 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
 }
 
 StatusOr<VmInfo> ProcessDriver::Inspect(const std::string& name) {
-  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(ValidateVmName(name));
   KeyedMutex::Lock lock(name_locks_, name);
   return InspectLocked(name);
 }
@@ -258,7 +245,7 @@ StatusOr<VmInfo> ProcessDriver::InspectLocked(const std::string& name) {
 
 Status ProcessDriver::Delete(const std::string& name,
                              std::chrono::milliseconds grace) {
-  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(ValidateVmName(name));
   KeyedMutex::Lock lock(name_locks_, name);
   return DeleteLocked(name, grace);
 }
@@ -329,32 +316,10 @@ Status ProcessDriver::StopLocked(const std::string& name,
 }
 
 StatusOr<std::vector<VmInfo>> ProcessDriver::List() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const fs::directory_entry& entry :
-       fs::directory_iterator(options_.state_dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_directory(ec) && ValidateName(name).ok()) {
-      names.push_back(name);
-    }
-  }
-  if (ec) {
-    return InternalError("cannot list " + options_.state_dir + ": " +
-                         ec.message());
-  }
-  std::sort(names.begin(), names.end());
-  std::vector<VmInfo> vms;
-  for (const std::string& name : names) {
-    KeyedMutex::Lock lock(name_locks_, name);
-    StatusOr<VmInfo> info = InspectLocked(name);
-    if (info.ok()) {
-      vms.push_back(std::move(*info));
-    } else if (info.status().code() != StatusCode::kNotFound) {
-      logger_->debug("[vm {}] skipped in List: {}", name,
-                     info.status().ToString());
-    }
-  }
-  return vms;
+  return ListVmStates(
+      options_.state_dir, name_locks_,
+      [this](const std::string& name) { return InspectLocked(name); },
+      *logger_);
 }
 
 }  // namespace kiln

@@ -21,6 +21,7 @@
 #include "controller/vm/qmp.h"
 #include "controller/vm/shim_records.h"
 #include "controller/vm/vm_record.h"
+#include "controller/vm/vm_state_dir.h"
 
 namespace kiln {
 namespace {
@@ -44,20 +45,6 @@ constexpr std::chrono::milliseconds kQuitTimeout{5000};
 constexpr std::chrono::milliseconds kKillTimeout{10000};
 // How often Delete repeats "cancel" on kiln.cmd during the grace period.
 constexpr std::chrono::milliseconds kCancelRepeat{1000};
-
-// A DNS label: it becomes a directory name.
-Status ValidateName(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 63 && name.front() != '-' &&
-            name.back() != '-';
-  for (char c : name) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
-  }
-  if (!ok) {
-    return InvalidArgumentError("VM name \"" + name +
-                                "\": must be a DNS label (a-z, 0-9, '-')");
-  }
-  return OkStatus();
-}
 
 template <typename T, typename Decode>
 std::optional<T> ReadRecord(const std::string& path, Decode decode) {
@@ -209,7 +196,7 @@ bool QemuDriver::WaitFor(std::chrono::milliseconds timeout, Pred done) {
 }
 
 Status QemuDriver::Create(const std::string& name, const VmSpec& spec) {
-  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(ValidateVmName(name));
   KeyedMutex::Lock lock(name_locks_, name);
   if (fs::exists(VmDir(name) + "/" + kVmRecordFile)) return OkStatus();
   const auto start = clock_.SteadyNow();
@@ -335,7 +322,7 @@ Status QemuDriver::WaitForQmpLocked(const std::string& dir,
 }
 
 StatusOr<VmInfo> QemuDriver::Inspect(const std::string& name) {
-  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(ValidateVmName(name));
   KeyedMutex::Lock lock(name_locks_, name);
   return InspectLocked(name);
 }
@@ -385,7 +372,7 @@ StatusOr<VmInfo> QemuDriver::InspectLocked(const std::string& name) {
 
 Status QemuDriver::Delete(const std::string& name,
                           std::chrono::milliseconds grace) {
-  RETURN_IF_ERROR(ValidateName(name));
+  RETURN_IF_ERROR(ValidateVmName(name));
   KeyedMutex::Lock lock(name_locks_, name);
   return DeleteLocked(name, grace);
 }
@@ -457,32 +444,10 @@ Status QemuDriver::StopLocked(const std::string& name,
 }
 
 StatusOr<std::vector<VmInfo>> QemuDriver::List() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const fs::directory_entry& entry :
-       fs::directory_iterator(options_.state_dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_directory(ec) && ValidateName(name).ok()) {
-      names.push_back(name);
-    }
-  }
-  if (ec) {
-    return InternalError("cannot list " + options_.state_dir + ": " +
-                         ec.message());
-  }
-  std::sort(names.begin(), names.end());
-  std::vector<VmInfo> vms;
-  for (const std::string& name : names) {
-    KeyedMutex::Lock lock(name_locks_, name);
-    StatusOr<VmInfo> info = InspectLocked(name);
-    if (info.ok()) {
-      vms.push_back(std::move(*info));
-    } else if (info.status().code() != StatusCode::kNotFound) {
-      logger_->debug("[vm {}] skipped in List: {}", name,
-                     info.status().ToString());
-    }
-  }
-  return vms;
+  return ListVmStates(
+      options_.state_dir, name_locks_,
+      [this](const std::string& name) { return InspectLocked(name); },
+      *logger_);
 }
 
 }  // namespace kiln

@@ -1,0 +1,53 @@
+#include "controller/vm/vm_state_dir.h"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace kiln {
+
+namespace fs = std::filesystem;
+
+Status ValidateVmName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 63 && name.front() != '-' &&
+            name.back() != '-';
+  for (char c : name) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  }
+  if (!ok) {
+    return InvalidArgumentError("VM name \"" + name +
+                                "\": must be a DNS label (a-z, 0-9, '-')");
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<VmInfo>> ListVmStates(
+    const std::string& state_dir, KeyedMutex& locks,
+    const std::function<StatusOr<VmInfo>(const std::string&)>& inspect_locked,
+    spdlog::logger& logger) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(state_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && ValidateVmName(name).ok()) {
+      names.push_back(name);
+    }
+  }
+  if (ec)
+    return InternalError("cannot list " + state_dir + ": " + ec.message());
+  std::sort(names.begin(), names.end());
+  std::vector<VmInfo> vms;
+  for (const std::string& name : names) {
+    KeyedMutex::Lock lock(locks, name);
+    StatusOr<VmInfo> info = inspect_locked(name);
+    if (info.ok()) {
+      vms.push_back(std::move(*info));
+    } else if (info.status().code() != StatusCode::kNotFound) {
+      logger.debug("[vm {}] skipped in List: {}", name,
+                   info.status().ToString());
+    }
+  }
+  return vms;
+}
+
+}  // namespace kiln

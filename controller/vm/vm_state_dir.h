@@ -1,0 +1,32 @@
+// What the VM drivers share about their state directory: STATE_DIR/<name>
+// per VM, where <name> is a DNS label. Thread-safe (no state of its own).
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api_types/status.h"
+#include "controller/vm/keyed_mutex.h"
+#include "controller/vm/vm_driver.h"
+
+namespace kiln {
+
+// OK when `name` is a DNS label (a-z, 0-9, '-', at most 63, no '-' at
+// either end): it becomes a directory name and the VM's hostname.
+// InvalidArgument naming the rule otherwise.
+Status ValidateVmName(const std::string& name);
+
+// Every VM in `state_dir`, sorted by name: `inspect_locked` is called for
+// each subdirectory with a valid name while `locks` holds that name. VMs it
+// reports NotFound (removed meanwhile) are left out; other errors are
+// logged at debug level and left out. Internal when the directory cannot be
+// read.
+StatusOr<std::vector<VmInfo>> ListVmStates(
+    const std::string& state_dir, KeyedMutex& locks,
+    const std::function<StatusOr<VmInfo>(const std::string&)>& inspect_locked,
+    spdlog::logger& logger);
+
+}  // namespace kiln
