@@ -89,4 +89,10 @@ StatusOr<std::unique_ptr<ApiClient>> NewApiClient(
 // without it, only their threads' state is left for the OS at exit.
 void InitHttpClientRuntime();
 
+// Lets the HTTP library finish the messages of requests that ended early
+// (failed, cancelled, streams left), which it does on its own threads just
+// after; waits at most 300 ms, and not at all when every request finished.
+// Call once, last thing in main(), after every client is gone.
+void FinishHttpClientRuntime();
+
 }  // namespace kiln::kilnctl

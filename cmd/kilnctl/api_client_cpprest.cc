@@ -12,6 +12,7 @@
 #include <cctype>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "cmd/kilnctl/api_client.h"
@@ -21,11 +22,28 @@ namespace {
 
 namespace http = web::http;
 
+// Set when a request ended before its response did (failure, cancel, a
+// stream left early): cpprestsdk then finishes the message on its thread
+// pool a moment later, which FinishHttpClientRuntime waits for.
+std::atomic<bool> g_unfinished_requests{false};
+
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return s;
 }
+
+// Marks the request unfinished unless Done() is called before it goes.
+class Unfinished {
+ public:
+  ~Unfinished() {
+    if (!done_) g_unfinished_requests = true;
+  }
+  void Done() { done_ = true; }
+
+ private:
+  bool done_ = false;
+};
 
 class CppRestApiClient final : public ApiClient {
  public:
@@ -125,6 +143,7 @@ class CppRestApiClient final : public ApiClient {
               });
         }
       }
+      Unfinished unfinished;
       http::http_response resp = client_.request(req, token).get();
       HttpResponse out = Head(resp);
       const bool ok = out.code >= 200 && out.code < 300;
@@ -132,6 +151,7 @@ class CppRestApiClient final : public ApiClient {
         std::vector<unsigned char> body = resp.extract_vector().get();
         out.body.assign(body.begin(), body.end());
         if (file.is_valid()) file.close().wait();
+        unfinished.Done();
         return out;
       }
       concurrency::streams::streambuf<uint8_t> buf = resp.body().streambuf();
@@ -142,7 +162,10 @@ class CppRestApiClient final : public ApiClient {
             static_cast<size_t>(std::max<std::streamsize>(buf.in_avail(), 0)),
             1, chunk.size());
         const size_t n = buf.getn(chunk.data(), want).get();
-        if (n == 0) break;
+        if (n == 0) {
+          unfinished.Done();
+          break;
+        }
         if (!(*on_data)(std::string_view(
                 reinterpret_cast<const char*>(chunk.data()), n))) {
           break;
@@ -207,6 +230,20 @@ void InitHttpClientRuntime() {
   // A command runs at most a few requests at once (a build: its log stream,
   // its watch and a cancel).
   crossplat::threadpool::initialize_with_threads(8);
+}
+
+void FinishHttpClientRuntime() {
+  if (!g_unfinished_requests) return;
+  // Run what the pool has queued from this thread too, until it stays empty
+  // for a few rounds (bounded: never holds the exit up by more than 300 ms).
+  boost::asio::io_context& io =
+      crossplat::threadpool::shared_instance().service();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  for (int idle = 0; idle < 3 && std::chrono::steady_clock::now() < deadline;) {
+    idle = io.poll() == 0 ? idle + 1 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 }  // namespace kiln::kilnctl

@@ -14,11 +14,11 @@
 #define KILN_VERSION "0.0.0"
 #endif
 
-int main(int argc, char** argv) {
-  using namespace kiln::kilnctl;
-  InitHttpClientRuntime();
-  InstallInterruptThread();
+namespace kiln::kilnctl {
+namespace {
 
+// Parses the command line and runs the command; the exit code.
+int RunKilnctl(int argc, char** argv) {
   CLI::App app{
       "kilnctl: build container images with Kiln — apply Build manifests, "
       "build a directory, follow logs, cancel, wait",
@@ -62,4 +62,18 @@ int main(int argc, char** argv) {
   }
   std::cout.flush();
   return exit_code;
+}
+
+}  // namespace
+}  // namespace kiln::kilnctl
+
+int main(int argc, char** argv) {
+  using namespace kiln::kilnctl;
+  // Signals are blocked first, so that every thread started later (the HTTP
+  // library's too) leaves them to the interrupt thread.
+  InstallInterruptThread();
+  InitHttpClientRuntime();
+  const int code = RunKilnctl(argc, argv);  // every client is gone after it
+  FinishHttpClientRuntime();
+  return code;
 }
