@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "tests/integration/kilnd_fixture.h"
 
@@ -194,12 +195,26 @@ class QemuBuildsTest : public ::testing::Test {
     return pids;
   }
   int QemuProcesses() { return static_cast<int>(QemuPids().size()); }
-  // Waits until the log of `build` shows its RUN step (STEP 2/2).
-  void WaitForRunStep(const nlohmann::json& build) {
-    ASSERT_TRUE(Eventually(
-        120,
-        [&] { return LogOf(build).find("STEP 2/2") != std::string::npos; }))
-        << LogOf(build) << ConsoleLogs();
+  // Applies Build `name` with `run` as its RUN step and waits until that
+  // step runs in the build's one VM. The Build and its QEMU pid; pid 0
+  // after a test failure.
+  std::pair<nlohmann::json, pid_t> ApplyAndWaitForRunStep(
+      const std::string& name, const std::string& run) {
+    Ok({"apply", "-f", "-"}, Manifest(name, run));
+    nlohmann::json build = WaitFor(name, "Building", 60);
+    if (!Eventually(120, [&] {
+          return LogOf(build).find("STEP 2/2") != std::string::npos;
+        })) {
+      ADD_FAILURE() << name << " never ran its RUN step:\n"
+                    << LogOf(build) << ConsoleLogs();
+      return {build, 0};
+    }
+    const std::vector<pid_t> pids = QemuPids();
+    if (pids.size() != 1) {
+      ADD_FAILURE() << pids.size() << " QEMU processes, expected 1";
+      return {build, 0};
+    }
+    return {build, pids[0]};
   }
   bool Eventually(int seconds, const std::function<bool()>& done) {
     const auto deadline =
@@ -258,13 +273,10 @@ TEST_F(QemuBuildsTest, BuildsInAMicroVmToReadyAndPushesTheImage) {
 }
 
 TEST_F(QemuBuildsTest, CancelStopsTheVm) {
-  Ok({"apply", "-f", "-"}, Manifest("slow", "sleep 120"));
-  nlohmann::json running = WaitFor("slow", "Building", 60);
-  ASSERT_EQ(QemuProcesses(), 1);
   // Cancel inside the RUN step, so the guest's graceful path is taken
   // (kiln.cmd "cancel" -> SIGTERM to kiln-agent -> power off).
-  WaitForRunStep(running);
-  if (HasFatalFailure()) return;
+  auto [running, pid] = ApplyAndWaitForRunStep("slow", "sleep 120");
+  ASSERT_NE(pid, 0);
   const auto start = std::chrono::steady_clock::now();
   Ok({"patch", "build", "slow", "--type=merge", "-p",
       R"({"spec":{"cancel":true}})"});
@@ -317,12 +329,10 @@ TEST_F(QemuBuildsTest, GuestReachesOnlyTheRegistry) {
 // kill -9 of kilnd while a VM builds: the VM goes on (QEMU is detached),
 // the next kilnd re-attaches and the build reaches Ready, run once.
 TEST_F(QemuBuildsTest, KilndKill9WhileTheVmBuildsThenReady) {
-  Ok({"apply", "-f", "-"}, Manifest("survivor", "sleep 10; echo done"));
-  nlohmann::json running = WaitFor("survivor", "Building", 60);
-  WaitForRunStep(running);
-  if (HasFatalFailure()) return;
-  const std::vector<pid_t> before = QemuPids();
-  ASSERT_EQ(before.size(), 1u);
+  auto [running, pid] =
+      ApplyAndWaitForRunStep("survivor", "sleep 10; echo done");
+  ASSERT_NE(pid, 0);
+  const std::vector<pid_t> before = {pid};
   kilnd_->Stop(/*kill9=*/true);
   EXPECT_EQ(QemuPids(), before) << "the VM died with kilnd";
   Start();
@@ -347,13 +357,9 @@ TEST_F(QemuBuildsTest, KilndKill9WhileTheVmBuildsThenReady) {
 // QEMU killed from outside mid-build: the build fails with VMLost and the
 // VM's state is cleaned up.
 TEST_F(QemuBuildsTest, VmKilledFromOutsideIsVmLost) {
-  Ok({"apply", "-f", "-"}, Manifest("victim", "sleep 120"));
-  nlohmann::json running = WaitFor("victim", "Building", 60);
-  WaitForRunStep(running);
-  if (HasFatalFailure()) return;
-  const std::vector<pid_t> pids = QemuPids();
-  ASSERT_EQ(pids.size(), 1u);
-  ASSERT_EQ(kill(pids[0], SIGKILL), 0);
+  auto [running, pid] = ApplyAndWaitForRunStep("victim", "sleep 120");
+  ASSERT_NE(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
   nlohmann::json b = WaitFor("victim", "Failed", 60);
   EXPECT_EQ(b.value("/status/reason"_json_pointer, ""), "VMLost") << b.dump(2);
   EXPECT_TRUE(Eventually(30, [&] { return VmDirs() == 0; })) << "VMs leaked";
