@@ -203,19 +203,8 @@ StatusOr<VmInfo> ProcessDriver::Inspect(const std::string& name) {
 
 StatusOr<VmInfo> ProcessDriver::InspectLocked(const std::string& name) {
   const std::string dir = WorkDir(name);
-  StatusOr<nlohmann::json> record_json =
-      ReadJsonFile(dir + "/" + kVmRecordFile);
-  if (!record_json.ok()) {
-    if (record_json.status().code() == StatusCode::kNotFound) {
-      return NotFoundError("no VM " + name);
-    }
-    return InternalError("VM " + name + ": " + record_json.status().message());
-  }
-  ASSIGN_OR_RETURN(VmRecord record, VmRecordFromJson(*record_json));
-  VmInfo info;
-  info.name = name;
-  info.owner_key = record.owner_key;
-  info.owner_uid = record.owner_uid;
+  VmRecord record;
+  ASSIGN_OR_RETURN(VmInfo info, ReadVmRecordInfo(dir, name, &record));
   info.progress =
       ReadRecord<AgentProgress>(dir, kAgentProgressFile, AgentProgressFromJson);
   info.result =

@@ -329,19 +329,7 @@ StatusOr<VmInfo> QemuDriver::Inspect(const std::string& name) {
 
 StatusOr<VmInfo> QemuDriver::InspectLocked(const std::string& name) {
   const std::string dir = VmDir(name);
-  StatusOr<nlohmann::json> record_json =
-      ReadJsonFile(dir + "/" + kVmRecordFile);
-  if (!record_json.ok()) {
-    if (record_json.status().code() == StatusCode::kNotFound) {
-      return NotFoundError("no VM " + name);
-    }
-    return InternalError("VM " + name + ": " + record_json.status().message());
-  }
-  ASSIGN_OR_RETURN(VmRecord record, VmRecordFromJson(*record_json));
-  VmInfo info;
-  info.name = name;
-  info.owner_key = record.owner_key;
-  info.owner_uid = record.owner_uid;
+  ASSIGN_OR_RETURN(VmInfo info, ReadVmRecordInfo(dir, name));
   const CtlState ctl = ParseCtlLines(ReadText(dir + "/" + kCtlFile));
   info.progress = ctl.progress;
   info.result = ctl.result;

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "controller/vm/agent_contract.h"
 
 namespace kiln {
 
@@ -18,6 +22,25 @@ Status ValidateVmName(const std::string& name) {
                                 "\": must be a DNS label (a-z, 0-9, '-')");
   }
   return OkStatus();
+}
+
+StatusOr<VmInfo> ReadVmRecordInfo(const std::string& dir,
+                                  const std::string& name, VmRecord* record) {
+  StatusOr<nlohmann::json> record_json =
+      ReadJsonFile(dir + "/" + kVmRecordFile);
+  if (!record_json.ok()) {
+    if (record_json.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("no VM " + name);
+    }
+    return InternalError("VM " + name + ": " + record_json.status().message());
+  }
+  ASSIGN_OR_RETURN(VmRecord parsed, VmRecordFromJson(*record_json));
+  VmInfo info;
+  info.name = name;
+  info.owner_key = parsed.owner_key;
+  info.owner_uid = parsed.owner_uid;
+  if (record != nullptr) *record = std::move(parsed);
+  return info;
 }
 
 StatusOr<std::vector<VmInfo>> ListVmStates(

@@ -11,6 +11,7 @@
 #include "api_types/status.h"
 #include "controller/vm/keyed_mutex.h"
 #include "controller/vm/vm_driver.h"
+#include "controller/vm/vm_record.h"
 
 namespace kiln {
 
@@ -18,6 +19,14 @@ namespace kiln {
 // either end): it becomes a directory name and the VM's hostname.
 // InvalidArgument naming the rule otherwise.
 Status ValidateVmName(const std::string& name);
+
+// The VmInfo of VM `name` from its record (DIR/vm.json: name, owner) with
+// nothing else filled in; the whole record into `record` unless null.
+// NotFound when there is no record, Internal when it cannot be read or
+// parsed.
+StatusOr<VmInfo> ReadVmRecordInfo(const std::string& dir,
+                                  const std::string& name,
+                                  VmRecord* record = nullptr);
 
 // Every VM in `state_dir`, sorted by name: `inspect_locked` is called for
 // each subdirectory with a valid name while `locks` holds that name. VMs it
