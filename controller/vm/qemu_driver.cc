@@ -42,6 +42,8 @@ constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile, kCtlFile,
 constexpr std::chrono::milliseconds kMkfsTimeout{60000};
 constexpr std::chrono::milliseconds kQmpCallTimeout{2000};
 constexpr std::chrono::milliseconds kQuitTimeout{5000};
+// After SIGTERM (QMP did not end QEMU), how long before SIGKILL.
+constexpr std::chrono::milliseconds kTermTimeout{3000};
 constexpr std::chrono::milliseconds kKillTimeout{10000};
 // How often Delete repeats "cancel" on kiln.cmd during the grace period.
 constexpr std::chrono::milliseconds kCancelRepeat{1000};
@@ -412,6 +414,11 @@ Status QemuDriver::StopLocked(const std::string& name,
   if (IsProcessAlive(qemu)) {
     (void)QmpExecute(dir + "/" + kQmpSocket, "quit", kQmpCallTimeout);
     WaitFor(kQuitTimeout, [&] { return !IsProcessAlive(qemu); });
+  }
+  if (IsProcessAlive(qemu) && IsSameProcess(qemu)) {
+    logger_->warn("[vm {}] QEMU did not quit over QMP; SIGTERM", name);
+    kill(qemu.pid, SIGTERM);
+    WaitFor(kTermTimeout, [&] { return !IsProcessAlive(qemu); });
   }
   const bool gone = WaitFor(kKillTimeout, [&] {
     if (IsSameProcess(qemu) && IsProcessAlive(qemu)) kill(qemu.pid, SIGKILL);

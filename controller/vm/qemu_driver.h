@@ -82,7 +82,8 @@ class QemuDriver final : public VmDriver {
   // NotFound when there is no such VM.
   StatusOr<VmInfo> Inspect(const std::string& name) override;
   // "cancel" on kiln.cmd, up to `grace` for the guest to power off, then
-  // QMP quit, then SIGKILL; then removes the state dir. OK when absent.
+  // QMP quit (5 s), then SIGTERM (3 s), then SIGKILL; then removes the state
+  // dir. OK when absent.
   // Unavailable when QEMU survives SIGKILL (the VM is left for a retry).
   Status Delete(const std::string& name,
                 std::chrono::milliseconds grace) override;
