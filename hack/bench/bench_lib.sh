@@ -97,3 +97,17 @@ bench_record_section() {
   cat "$tmp" >"$doc"
   rm -f "$tmp"
 }
+
+# bench_begin DIR QUIET_WAIT: sets `machine` (bench_machine DIR) and
+# `busy_before` (bench_wait_quiet QUIET_WAIT) and logs both.
+bench_begin() {
+  machine="$(bench_machine "$1")"
+  log "machine: $machine"
+  busy_before="$(bench_wait_quiet "$2")"
+  log "CPU busy before the run: ${busy_before}%"
+}
+
+# bench_free_port: a loopback TCP port that was free a moment ago.
+bench_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

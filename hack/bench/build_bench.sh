@@ -123,14 +123,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-machine="$(bench_machine "$data_parent")"
-log "machine: $machine"
-busy_before="$(bench_wait_quiet "$quiet_wait")"
-log "CPU busy before the run: ${busy_before}%"
+bench_begin "$data_parent" "$quiet_wait"
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 notes="$work/notes.md"
 : >"$notes"
@@ -179,7 +173,7 @@ mkdir -p "$work/scratch"
 
 # --- real builds: latency, overhead, throughput ------------------------------
 if want builds; then
-  registry="127.0.0.1:$(free_port)"
+  registry="127.0.0.1:$(bench_free_port)"
   data="$work/builds"
   start_kilnd "$data" --embedded-registry "$registry" --capacity-cpus 2 \
     --capacity-memory 8Gi --max-builds 2
@@ -204,7 +198,7 @@ if want recovery; then
     --recovery-builds "$recovery_builds" || { log "recovery fill failed"; exit 1; }
   stop_kilnd "after the recovery fill"
   started_ns="$(date +%s%N)"
-  start_kilnd "$data" --embedded-registry "127.0.0.1:$(free_port)" \
+  start_kilnd "$data" --embedded-registry "127.0.0.1:$(bench_free_port)" \
     --agent-path "$fake_agent" "${big[@]}"
   log "recovery: waiting for $recovery_builds Builds to finish"
   run_phase "$data" "$work/recovery.json" --phase recovery --ns recovery \
@@ -215,7 +209,7 @@ fi
 # --- log latency -------------------------------------------------------------
 if want log-latency; then
   data="$work/log-latency"
-  start_kilnd "$data" --embedded-registry "127.0.0.1:$(free_port)" \
+  start_kilnd "$data" --embedded-registry "127.0.0.1:$(bench_free_port)" \
     --agent-path "$fake_agent" "${big[@]}"
   log "log latency: $log_lines lines every ${log_interval_ms} ms; 1 follower, then $log_followers over $log_builds Builds"
   run_phase "$data" "$work/log-latency.json" --phase log-latency --ns loglat \
