@@ -12,6 +12,7 @@
 #include "api_types/time.h"
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/detached_launch.h"
+#include "controller/vm/poll.h"
 #include "controller/vm/proc_identity.h"
 #include "controller/vm/shim_records.h"
 #include "controller/vm/vm_state_dir.h"
@@ -21,6 +22,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The longest pause between two checks of a process or file.
+constexpr std::chrono::milliseconds kMaxPollPause{50};
+
 constexpr char kAgentOutputFile[] = "agent.stderr";
 // How often Delete repeats SIGTERM during the grace period.
 constexpr std::chrono::milliseconds kTermRepeat{250};
@@ -29,34 +33,6 @@ constexpr std::chrono::milliseconds kKillTimeout{10000};
 // Files of an earlier, interrupted Create that a new one must not inherit.
 constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile,
                                        kAgentProgressFile, kAgentResultFile};
-
-// Reads `file` in `dir` with `decode`; nullopt when missing, torn or
-// malformed (the writer has not finished: "not yet").
-template <typename T, typename Decode>
-std::optional<T> ReadRecord(const std::string& dir, const char* file,
-                            Decode decode) {
-  StatusOr<nlohmann::json> j = ReadJsonFile(dir + "/" + file);
-  if (!j.ok()) return std::nullopt;
-  StatusOr<T> value = decode(*j);
-  if (!value.ok()) return std::nullopt;
-  return std::move(*value);
-}
-
-// Removes `path` recursively, except `keep` (and the directories leading to
-// it). Best effort.
-void RemoveTreeExcept(const fs::path& path, const fs::path& keep) {
-  std::error_code ec;
-  const std::string p = path.lexically_normal().string();
-  const std::string k = keep.lexically_normal().string();
-  if (keep.empty() || (k != p && k.rfind(p + "/", 0) != 0)) {
-    fs::remove_all(path, ec);
-    return;
-  }
-  if (k == p || !fs::is_directory(fs::symlink_status(path, ec))) return;
-  for (const fs::directory_entry& entry : fs::directory_iterator(path, ec)) {
-    RemoveTreeExcept(entry.path(), keep);
-  }
-}
 
 std::vector<std::string> AgentEnvironment(const std::string& name) {
   const char* home = std::getenv("HOME");
@@ -127,14 +103,7 @@ std::string ProcessDriver::WorkDir(const std::string& name) const {
 
 template <typename Pred>
 bool ProcessDriver::WaitFor(std::chrono::milliseconds timeout, Pred done) {
-  const auto deadline = clock_.SteadyNow() + timeout;
-  auto pause = std::chrono::milliseconds(5);
-  while (!done()) {
-    if (clock_.SteadyNow() >= deadline) return done();
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
-  }
-  return true;
+  return PollUntil(clock_, timeout, kMaxPollPause, done);
 }
 
 Status ProcessDriver::Create(const std::string& name, const VmSpec& spec) {
@@ -205,12 +174,12 @@ StatusOr<VmInfo> ProcessDriver::InspectLocked(const std::string& name) {
   const std::string dir = WorkDir(name);
   VmRecord record;
   ASSIGN_OR_RETURN(VmInfo info, ReadVmRecordInfo(dir, name, &record));
-  info.progress =
-      ReadRecord<AgentProgress>(dir, kAgentProgressFile, AgentProgressFromJson);
-  info.result =
-      ReadRecord<AgentResult>(dir, kAgentResultFile, AgentResultFromJson);
-  const std::optional<ShimPidRecord> pids =
-      ReadRecord<ShimPidRecord>(dir, kShimPidFile, ShimPidRecordFromJson);
+  info.progress = ReadRecord<AgentProgress>(dir + "/" + kAgentProgressFile,
+                                            AgentProgressFromJson);
+  info.result = ReadRecord<AgentResult>(dir + "/" + kAgentResultFile,
+                                        AgentResultFromJson);
+  const std::optional<ShimPidRecord> pids = ReadRecord<ShimPidRecord>(
+      dir + "/" + kShimPidFile, ShimPidRecordFromJson);
   if (!pids) {
     info.state = VmState::kExited;
     if (!info.result) {
@@ -218,8 +187,8 @@ StatusOr<VmInfo> ProcessDriver::InspectLocked(const std::string& name) {
     }
     return info;
   }
-  std::optional<ShimExitRecord> exit =
-      ReadRecord<ShimExitRecord>(dir, kShimExitFile, ShimExitRecordFromJson);
+  std::optional<ShimExitRecord> exit = ReadRecord<ShimExitRecord>(
+      dir + "/" + kShimExitFile, ShimExitRecordFromJson);
   // The agent's death and the shim's record of it are not atomic: while
   // the shim lives and has not written, the VM counts as running.
   if (IsProcessAlive(pids->agent) || (!exit && IsProcessAlive(pids->shim))) {
@@ -245,11 +214,11 @@ Status ProcessDriver::DeleteLocked(const std::string& name,
   std::error_code ec;
   if (!fs::exists(dir, ec)) return OkStatus();
   const VmCgroup cgroup =
-      ReadRecord<VmRecord>(dir, kVmRecordFile, VmRecordFromJson)
+      ReadRecord<VmRecord>(dir + "/" + kVmRecordFile, VmRecordFromJson)
           .value_or(VmRecord{})
           .cgroup;
-  const std::optional<ShimPidRecord> pids =
-      ReadRecord<ShimPidRecord>(dir, kShimPidFile, ShimPidRecordFromJson);
+  const std::optional<ShimPidRecord> pids = ReadRecord<ShimPidRecord>(
+      dir + "/" + kShimPidFile, ShimPidRecordFromJson);
   const ProcessIdentity agent = pids ? pids->agent : ProcessIdentity{};
   const ProcessIdentity shim = pids ? pids->shim : ProcessIdentity{};
   RETURN_IF_ERROR(StopLocked(name, cgroup, agent, shim, grace));
@@ -260,7 +229,7 @@ Status ProcessDriver::DeleteLocked(const std::string& name,
   });
   RETURN_IF_ERROR(removed);
   const std::optional<AgentJob> job =
-      ReadRecord<AgentJob>(dir, kAgentJobFile, AgentJobFromJson);
+      ReadRecord<AgentJob>(dir + "/" + kAgentJobFile, AgentJobFromJson);
   RemoveTreeExcept(dir, job ? fs::path(job->log_path) : fs::path());
   logger_->info("[vm {}] deleted", name);
   return OkStatus();
@@ -294,13 +263,7 @@ Status ProcessDriver::StopLocked(const std::string& name,
   if (!gone) {
     return UnavailableError("VM " + name + ": processes survive SIGKILL");
   }
-  // The shim records the exit into `dir`; it must be gone before `dir` is
-  // (a later VM of the same name would otherwise get its record).
-  if (!WaitFor(std::chrono::seconds(5),
-               [&] { return !IsProcessAlive(shim); })) {
-    if (IsSameProcess(shim)) kill(shim.pid, SIGKILL);
-    WaitFor(kKillTimeout, [&] { return !IsProcessAlive(shim); });
-  }
+  ReapShim(clock_, shim, kKillTimeout, kMaxPollPause);
   return OkStatus();
 }
 

@@ -17,6 +17,7 @@
 #include "controller/vm/ctl_lines.h"
 #include "controller/vm/detached_launch.h"
 #include "controller/vm/job_disk.h"
+#include "controller/vm/poll.h"
 #include "controller/vm/qemu_command.h"
 #include "controller/vm/qmp.h"
 #include "controller/vm/shim_records.h"
@@ -27,6 +28,9 @@ namespace kiln {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The longest pause between two checks of a process or file.
+constexpr std::chrono::milliseconds kMaxPollPause{100};
 
 constexpr char kCtlFile[] = "ctl.log";
 constexpr char kConsoleFile[] = "console.log";
@@ -47,15 +51,6 @@ constexpr std::chrono::milliseconds kTermTimeout{3000};
 constexpr std::chrono::milliseconds kKillTimeout{10000};
 // How often Delete repeats "cancel" on kiln.cmd during the grace period.
 constexpr std::chrono::milliseconds kCancelRepeat{1000};
-
-template <typename T, typename Decode>
-std::optional<T> ReadRecord(const std::string& path, Decode decode) {
-  StatusOr<nlohmann::json> j = ReadJsonFile(path);
-  if (!j.ok()) return std::nullopt;
-  StatusOr<T> value = decode(*j);
-  if (!value.ok()) return std::nullopt;
-  return std::move(*value);
-}
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -79,22 +74,6 @@ std::string FindExecutable(const std::string& program) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
-}
-
-// Removes `path` recursively, except `keep` (and the directories leading to
-// it). Best effort.
-void RemoveTreeExcept(const fs::path& path, const fs::path& keep) {
-  std::error_code ec;
-  const std::string p = path.lexically_normal().string();
-  const std::string k = keep.lexically_normal().string();
-  if (keep.empty() || (k != p && k.rfind(p + "/", 0) != 0)) {
-    fs::remove_all(path, ec);
-    return;
-  }
-  if (k == p || !fs::is_directory(fs::symlink_status(path, ec))) return;
-  for (const fs::directory_entry& entry : fs::directory_iterator(path, ec)) {
-    RemoveTreeExcept(entry.path(), keep);
-  }
 }
 
 // result.json from the job disk of a stopped VM, read without mounting.
@@ -187,14 +166,7 @@ std::string QemuDriver::VmDir(const std::string& name) const {
 
 template <typename Pred>
 bool QemuDriver::WaitFor(std::chrono::milliseconds timeout, Pred done) {
-  const auto deadline = clock_.SteadyNow() + timeout;
-  auto pause = std::chrono::milliseconds(5);
-  while (!done()) {
-    if (clock_.SteadyNow() >= deadline) return done();
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(100));
-  }
-  return true;
+  return PollUntil(clock_, timeout, kMaxPollPause, done);
 }
 
 Status QemuDriver::Create(const std::string& name, const VmSpec& spec) {
@@ -428,13 +400,7 @@ Status QemuDriver::StopLocked(const std::string& name,
     return UnavailableError("VM " + name + ": QEMU (pid " +
                             std::to_string(qemu.pid) + ") survives SIGKILL");
   }
-  // The shim records the exit into the VM dir; it must be gone before the
-  // dir is (a later VM of the same name would otherwise get its record).
-  if (!WaitFor(std::chrono::seconds(5),
-               [&] { return !IsProcessAlive(shim); })) {
-    if (IsSameProcess(shim)) kill(shim.pid, SIGKILL);
-    WaitFor(kKillTimeout, [&] { return !IsProcessAlive(shim); });
-  }
+  ReapShim(clock_, shim, kKillTimeout, kMaxPollPause);
   return OkStatus();
 }
 

@@ -1,11 +1,13 @@
 #include "controller/vm/vm_state_dir.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "controller/vm/agent_contract.h"
+#include "controller/vm/poll.h"
 
 namespace kiln {
 
@@ -22,6 +24,31 @@ Status ValidateVmName(const std::string& name) {
                                 "\": must be a DNS label (a-z, 0-9, '-')");
   }
   return OkStatus();
+}
+
+void RemoveTreeExcept(const fs::path& path, const fs::path& keep) {
+  std::error_code ec;
+  const std::string p = path.lexically_normal().string();
+  const std::string k = keep.lexically_normal().string();
+  if (keep.empty() || (k != p && k.rfind(p + "/", 0) != 0)) {
+    fs::remove_all(path, ec);
+    return;
+  }
+  if (k == p || !fs::is_directory(fs::symlink_status(path, ec))) return;
+  for (const fs::directory_entry& entry : fs::directory_iterator(path, ec)) {
+    RemoveTreeExcept(entry.path(), keep);
+  }
+}
+
+void ReapShim(Clock& clock, const ProcessIdentity& shim,
+              std::chrono::milliseconds kill_timeout,
+              std::chrono::milliseconds max_pause) {
+  if (!PollUntil(clock, std::chrono::seconds(5), max_pause,
+                 [&] { return !IsProcessAlive(shim); })) {
+    if (IsSameProcess(shim)) kill(shim.pid, SIGKILL);
+    PollUntil(clock, kill_timeout, max_pause,
+              [&] { return !IsProcessAlive(shim); });
+  }
 }
 
 StatusOr<VmInfo> ReadVmRecordInfo(const std::string& dir,

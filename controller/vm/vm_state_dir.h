@@ -4,12 +4,18 @@
 
 #include <spdlog/logger.h>
 
+#include <chrono>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api_types/status.h"
+#include "controller/runtime/clock.h"
+#include "controller/vm/agent_contract.h"
 #include "controller/vm/keyed_mutex.h"
+#include "controller/vm/proc_identity.h"
 #include "controller/vm/vm_driver.h"
 #include "controller/vm/vm_record.h"
 
@@ -19,6 +25,31 @@ namespace kiln {
 // either end): it becomes a directory name and the VM's hostname.
 // InvalidArgument naming the rule otherwise.
 Status ValidateVmName(const std::string& name);
+
+// Reads the JSON file `path` with `decode`; nullopt when missing, torn or
+// malformed (the writer has not finished: "not yet").
+template <typename T, typename Decode>
+std::optional<T> ReadRecord(const std::string& path, Decode decode) {
+  StatusOr<nlohmann::json> j = ReadJsonFile(path);
+  if (!j.ok()) return std::nullopt;
+  StatusOr<T> value = decode(*j);
+  if (!value.ok()) return std::nullopt;
+  return std::move(*value);
+}
+
+// Removes `path` recursively, except `keep` (and the directories leading to
+// it). Best effort.
+void RemoveTreeExcept(const std::filesystem::path& path,
+                      const std::filesystem::path& keep);
+
+// Waits up to 5 s for the VM's shim (which records the VM's exit into its
+// dir) to end, then SIGKILLs it and waits up to `kill_timeout`, polling at
+// most `max_pause` apart. Call after the VM's process is gone and before its
+// dir is removed, so a later VM of the same name cannot get this one's
+// record.
+void ReapShim(Clock& clock, const ProcessIdentity& shim,
+              std::chrono::milliseconds kill_timeout,
+              std::chrono::milliseconds max_pause);
 
 // The VmInfo of VM `name` from its record (DIR/vm.json: name, owner) with
 // nothing else filled in; the whole record into `record` unless null.
