@@ -102,15 +102,7 @@ class BuildsTest : public ::testing::Test {
   }
 
   // VM work dirs left in DATA_DIR/vms.
-  size_t VmDirs() {
-    size_t n = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(dir_ + "/vms", ec);
-         !ec && it != std::filesystem::directory_iterator(); ++it) {
-      if (it->is_directory()) ++n;
-    }
-    return n;
-  }
+  size_t VmDirs() { return kilnd_->VmDirs(); }
   void WaitNoVms(int seconds = 30) {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -121,10 +113,7 @@ class BuildsTest : public ::testing::Test {
   }
 
   std::string LogOf(const nlohmann::json& build) {
-    std::ifstream f(dir_ + "/logs/" +
-                    build["metadata"]["uid"].get<std::string>() + ".log");
-    return std::string((std::istreambuf_iterator<char>(f)),
-                       std::istreambuf_iterator<char>());
+    return kilnd_->BuildLog(build);
   }
 
   std::string registry_;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -115,6 +116,23 @@ nlohmann::json Kilnd::GetBuild(const std::string& name) const {
   if (r.exit_code != 0) return nlohmann::json::object();
   nlohmann::json b = nlohmann::json::parse(r.out, nullptr, false);
   return b.is_discarded() ? nlohmann::json::object() : b;
+}
+
+std::string Kilnd::BuildLog(const nlohmann::json& build) const {
+  std::ifstream f(data_dir_ + "/logs/" +
+                  build["metadata"]["uid"].get<std::string>() + ".log");
+  return std::string((std::istreambuf_iterator<char>(f)),
+                     std::istreambuf_iterator<char>());
+}
+
+size_t Kilnd::VmDirs() const {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(data_dir_ + "/vms", ec);
+       !ec && it != std::filesystem::directory_iterator(); ++it) {
+    if (it->is_directory()) ++n;
+  }
+  return n;
 }
 
 nlohmann::json Kilnd::WaitForPhase(const std::string& name,

@@ -45,6 +45,11 @@ class Kilnd {
   nlohmann::json WaitForPhase(const std::string& name, const std::string& phase,
                               std::chrono::seconds timeout,
                               const std::string& context = "");
+  // The build log kilnd keeps for `build` (DATA_DIR/logs/UID.log); "" when
+  // there is none.
+  std::string BuildLog(const nlohmann::json& build) const;
+  // How many VM directories are left in DATA_DIR/vms.
+  size_t VmDirs() const;
   // Stops with SIGTERM (clean) or SIGKILL.
   void Stop(bool kill9 = false);
 

@@ -180,10 +180,7 @@ class QemuBuildsTest : public ::testing::Test {
     return text;
   }
   std::string LogOf(const nlohmann::json& build) {
-    std::ifstream f(dir_ + "/logs/" +
-                    build["metadata"]["uid"].get<std::string>() + ".log");
-    return std::string((std::istreambuf_iterator<char>(f)),
-                       std::istreambuf_iterator<char>());
+    return kilnd_->BuildLog(build);
   }
   // Pids of the QEMU processes started for this test's data dir.
   std::vector<pid_t> QemuPids() {
@@ -225,15 +222,7 @@ class QemuBuildsTest : public ::testing::Test {
     }
     return true;
   }
-  size_t VmDirs() {
-    size_t n = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(dir_ + "/vms", ec);
-         !ec && it != std::filesystem::directory_iterator(); ++it) {
-      if (it->is_directory()) ++n;
-    }
-    return n;
-  }
+  size_t VmDirs() { return kilnd_->VmDirs(); }
 
   std::string image_;
   std::string registry_;
