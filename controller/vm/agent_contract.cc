@@ -161,15 +161,19 @@ Status WriteJsonFileAtomically(const std::string& path,
 }
 
 StatusOr<nlohmann::json> ReadJsonFile(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return NotFoundError(path + ": no such file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (!std::ifstream(path)) return NotFoundError(path + ": no such file");
+  nlohmann::json j = nlohmann::json::parse(ReadTextFile(path), nullptr, false);
   if (j.is_discarded()) {
     return InvalidArgumentError(path + ": not valid JSON");
   }
   return j;
+}
+
+std::string ReadTextFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  if (f) ss << f.rdbuf();
+  return ss.str();
 }
 
 }  // namespace kiln

@@ -89,5 +89,7 @@ Status WriteJsonFileAtomically(const std::string& path,
                                const nlohmann::json& value);
 // NotFound when missing; InvalidArgument when not valid JSON.
 StatusOr<nlohmann::json> ReadJsonFile(const std::string& path);
+// The whole of `path` as bytes; "" when it cannot be read.
+std::string ReadTextFile(const std::string& path);
 
 }  // namespace kiln

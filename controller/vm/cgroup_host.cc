@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <sstream>
+
+#include "controller/vm/agent_contract.h"
 
 namespace kiln {
 namespace {
@@ -24,13 +25,6 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::string ReadFileOrEmpty(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  if (f) ss << f.rdbuf();
-  return ss.str();
 }
 
 Status WriteCgroupFile(const std::string& path, const std::string& value) {
@@ -164,9 +158,9 @@ std::vector<ProcCgroup> ParseProcCgroup(const std::string& text) {
 CgroupHost CgroupHost::Detect(const std::string& parent_name) {
   CgroupHost host;
   const std::vector<CgroupMount> mounts =
-      ParseCgroupMounts(ReadFileOrEmpty("/proc/self/mountinfo"));
+      ParseCgroupMounts(ReadTextFile("/proc/self/mountinfo"));
   const std::vector<ProcCgroup> own =
-      ParseProcCgroup(ReadFileOrEmpty("/proc/self/cgroup"));
+      ParseProcCgroup(ReadTextFile("/proc/self/cgroup"));
   if (!host.DetectV2(mounts, own, parent_name)) {
     host.DetectV1(mounts, own, parent_name);
   }
@@ -179,7 +173,7 @@ bool CgroupHost::DetectV2(const std::vector<CgroupMount>& mounts,
   for (const CgroupMount& mount : mounts) {
     if (!mount.unified) continue;
     std::istringstream words(
-        ReadFileOrEmpty(mount.mount_point + "/cgroup.controllers"));
+        ReadTextFile(mount.mount_point + "/cgroup.controllers"));
     const std::vector<std::string> available{
         std::istream_iterator<std::string>(words),
         std::istream_iterator<std::string>()};

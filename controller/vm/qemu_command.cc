@@ -6,8 +6,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
+
+#include "controller/vm/agent_contract.h"
 
 namespace kiln {
 namespace {
@@ -184,10 +185,7 @@ bool HardwareKvmUsable(std::string* why) {
         "under which stock guest kernels hang)";
     return false;
   }
-  std::ifstream in("/proc/cpuinfo");
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!CpuinfoHasVirtualization(text.str())) {
+  if (!CpuinfoHasVirtualization(ReadTextFile("/proc/cpuinfo"))) {
     *why = "/dev/kvm opens but the CPU has no vmx/svm flag (not hardware KVM)";
     return false;
   }

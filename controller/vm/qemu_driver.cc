@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -51,13 +50,6 @@ constexpr std::chrono::milliseconds kTermTimeout{3000};
 constexpr std::chrono::milliseconds kKillTimeout{10000};
 // How often Delete repeats "cancel" on kiln.cmd during the grace period.
 constexpr std::chrono::milliseconds kCancelRepeat{1000};
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Resolves a program name through PATH; "" when not executable.
 std::string FindExecutable(const std::string& program) {
@@ -141,7 +133,7 @@ StatusOr<std::unique_ptr<QemuDriver>> QemuDriver::New(Options options,
   std::shared_ptr<spdlog::logger> logger =
       options.logger ? options.logger : spdlog::default_logger();
   const int64_t tsc_khz =
-      TscKhzFromCpuinfo(ReadText("/proc/cpuinfo")).value_or(0);
+      TscKhzFromCpuinfo(ReadTextFile("/proc/cpuinfo")).value_or(0);
   logger->info(
       "qemu driver: {} accel {}{}, guest image {}, TSC {} kHz", qemu,
       options.accel,
@@ -285,7 +277,7 @@ Status QemuDriver::WaitForQmpLocked(const std::string& dir,
   });
   if (!IsProcessAlive(qemu)) {
     return InternalError("QEMU exited at start: " +
-                         Tail(ReadText(dir + "/" + kQemuOutputFile), 2000));
+                         Tail(ReadTextFile(dir + "/" + kQemuOutputFile), 2000));
   }
   if (!up) {
     return UnavailableError("QEMU did not answer QMP query-status within " +
@@ -304,7 +296,7 @@ StatusOr<VmInfo> QemuDriver::Inspect(const std::string& name) {
 StatusOr<VmInfo> QemuDriver::InspectLocked(const std::string& name) {
   const std::string dir = VmDir(name);
   ASSIGN_OR_RETURN(VmInfo info, ReadVmRecordInfo(dir, name));
-  const CtlState ctl = ParseCtlLines(ReadText(dir + "/" + kCtlFile));
+  const CtlState ctl = ParseCtlLines(ReadTextFile(dir + "/" + kCtlFile));
   info.progress = ctl.progress;
   info.result = ctl.result;
   const std::optional<ShimPidRecord> pids = ReadRecord<ShimPidRecord>(
@@ -325,7 +317,7 @@ StatusOr<VmInfo> QemuDriver::InspectLocked(const std::string& name) {
   info.state = VmState::kExited;
   if (!info.result) info.result = ResultFromJobDisk(dir + "/" + kJobImage);
   const GuestExit guest =
-      DescribeGuestExit(ctl, ReadText(dir + "/" + kConsoleFile),
+      DescribeGuestExit(ctl, ReadTextFile(dir + "/" + kConsoleFile),
                         exit ? DescribeExit(*exit) : "exit status unknown");
   info.oom_killed = guest.oom_killed;
   if (!info.result) info.exit_reason = guest.reason;
@@ -368,7 +360,7 @@ Status QemuDriver::StopLocked(const std::string& name,
     auto next_cancel = clock_.SteadyNow();
     WaitFor(grace, [&] {
       if (!IsProcessAlive(qemu)) return true;
-      if (!ParseCtlLines(ReadText(dir + "/" + kCtlFile)).agent_started) {
+      if (!ParseCtlLines(ReadTextFile(dir + "/" + kCtlFile)).agent_started) {
         return true;
       }
       if (clock_.SteadyNow() >= next_cancel) {
