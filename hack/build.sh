@@ -1,24 +1,44 @@
 #!/usr/bin/env bash
-# Configures and builds Kiln. Usage: hack/build.sh [--sanitize|--thread-safety]
-#   (default)         build/          g++, RelWithDebInfo
-#   --sanitize        build-asan/     ASan + UBSan
-#   --thread-safety   build-tsa/      clang with -Wthread-safety -Werror
-# Prints the build directory on the last line of stdout.
+# Configures and builds Kiln.
+# Usage: hack/build.sh [--sanitize|--tsan] [TARGET...]
+#   (default)    build/       g++, RelWithDebInfo, benchmarks included
+#   --sanitize   build-asan/  clang, ASan + UBSan, and -Wthread-safety -Werror
+#   --tsan       build-tsan/  clang, ThreadSanitizer
+# TARGETs are ninja targets (default: all of them), e.g. `kilnd kilnctl`.
+# Uses ccache when it is installed (hack/setup.sh installs it), keyed on
+# paths relative to the checkout, so a clone in another folder reuses the
+# objects this one compiled. Prints the build directory on the last line of
+# stdout.
 set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/.."
 
-mode="${1:-}"
+mode=""
+case "${1:-}" in
+  --sanitize | --tsan) mode="$1"; shift ;;
+  --thread-safety) mode=--sanitize; shift ;;  # merged into --sanitize
+  -*) echo "usage: hack/build.sh [--sanitize|--tsan] [TARGET...]" >&2; exit 2 ;;
+esac
+
 args=(-G Ninja)
 case "$mode" in
   "") dir=build ;;
-  --sanitize) dir=build-asan; args+=(-DKILN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug) ;;
-  --thread-safety)
-    dir=build-tsa
-    args+=(-DKILN_THREAD_SAFETY=ON -DCMAKE_CXX_COMPILER=clang++) ;;
-  *) echo "usage: hack/build.sh [--sanitize|--thread-safety]" >&2; exit 2 ;;
+  --sanitize)
+    dir=build-asan
+    args+=(-DKILN_SANITIZE=address -DKILN_THREAD_SAFETY=ON
+           -DCMAKE_CXX_COMPILER=clang++ -DKILN_BUILD_BENCH=OFF) ;;
+  --tsan)
+    dir=build-tsan
+    args+=(-DKILN_SANITIZE=thread -DCMAKE_CXX_COMPILER=clang++
+           -DKILN_BUILD_BENCH=OFF) ;;
 esac
+
+if command -v ccache >/dev/null 2>&1; then
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
+fi
 
 jobs="${KILN_JOBS:-$(nproc)}"
 cmake -S . -B "$dir" "${args[@]}" >/dev/null
-ninja -C "$dir" -j "$jobs" >&2
+ninja -C "$dir" -j "$jobs" "$@" >&2
 echo "$dir"

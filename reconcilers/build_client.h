@@ -1,6 +1,6 @@
 // BuildClient: how reconcilers read Builds and write their status — the
 // seam between business logic and the API machinery (the in-process
-// BuildRegistry in kilnd; an HTTP client would do as well).
+// BuildStorage in kilnd; an HTTP client would do as well).
 //
 // Thread-safety: implementations are thread-safe.
 #pragma once

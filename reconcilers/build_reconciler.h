@@ -20,7 +20,7 @@
 #include "api_types/build.h"
 #include "controller/events/event_recorder.h"
 #include "controller/metrics/kiln_metrics.h"
-#include "controller/runtime/clock.h"
+#include "controller/base/clock.h"
 #include "controller/runtime/reconciler.h"
 #include "controller/vm/vm_driver.h"
 #include "reconcilers/build_client.h"

@@ -12,9 +12,9 @@
 #include "controller/apiserver/auth_bootstrap.h"
 #include "controller/apiserver/host_capacity.h"
 #include "controller/apiserver/kubeconfig.h"
-#include "controller/apiserver/node_registry.h"
+#include "controller/apiserver/node_storage.h"
 #include "controller/apiserver/tls_certs.h"
-#include "controller/registry/base_image.h"
+#include "controller/image_registry/base_image.h"
 #include "controller/vm/process_driver.h"
 #include "controller/vm/qemu_command.h"
 #include "controller/vm/qemu_driver.h"
@@ -176,7 +176,7 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
                                      const std::string& registry) {
   ASSIGN_OR_RETURN(driver_, NewDriver(flags, choice, clock_));
 
-  build_client_ = std::make_unique<RegistryBuildClient>(api_->builds());
+  build_client_ = std::make_unique<StorageBuildClient>(api_->builds());
   BuildReconcilerOptions options;
   options.node_name = node;
   options.registry = registry;
@@ -247,7 +247,7 @@ Status KilndServer::StartControllers(const KilndFlags& flags,
 
 void KilndServer::RefreshMetrics(const std::string& node) {
   if (api_) metrics_.SetWatchers(static_cast<int64_t>(api_->watchers()));
-  NodeRegistry nodes(*store_, clock_);
+  NodeStorage nodes(*store_, clock_);
   if (StatusOr<Node> n = nodes.Get(node); n.ok()) {
     const NodeResources& total = n->status.capacity;
     const NodeResources& used = n->status.allocated;
@@ -320,7 +320,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
       });
 
   const std::string node = NodeName(flags);
-  NodeRegistry nodes(*s->store_, s->clock_);
+  NodeStorage nodes(*s->store_, s->clock_);
   RETURN_IF_ERROR(
       nodes.EnsureNode(node, capacity, choice.driver, choice.accelerator));
   RETURN_IF_ERROR(nodes.RepairAllocation(node));
@@ -381,7 +381,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   {
     KilndServer* server = s.get();
     api.readiness.push_back({"store", [server, node] {
-                               NodeRegistry nodes(*server->store_,
+                               NodeStorage nodes(*server->store_,
                                                   server->clock_);
                                return nodes.Get(node).status();
                              }});

@@ -12,16 +12,16 @@
 #include "controller/events/event_recorder.h"
 #include "controller/logs/log_service.h"
 #include "controller/metrics/kiln_metrics.h"
-#include "controller/registry/embedded_registry.h"
-#include "controller/runtime/clock.h"
+#include "controller/image_registry/embedded_registry.h"
+#include "controller/base/clock.h"
 #include "controller/runtime/controller.h"
-#include "controller/runtime/periodic.h"
+#include "controller/base/periodic.h"
 #include "controller/sources/file_source_store.h"
 #include "controller/store/sqlite_store.h"
 #include "controller/vm/driver_choice.h"
 #include "controller/vm/vm_driver.h"
 #include "reconcilers/build_reconciler.h"
-#include "reconcilers/registry_build_client.h"
+#include "reconcilers/storage_build_client.h"
 
 namespace kiln {
 
@@ -64,7 +64,7 @@ class KilndServer {
   std::unique_ptr<EmbeddedRegistry> registry_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<VmDriver> driver_;
-  std::unique_ptr<RegistryBuildClient> build_client_;
+  std::unique_ptr<StorageBuildClient> build_client_;
   std::unique_ptr<BuildReconciler> reconciler_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<Periodic> gc_;

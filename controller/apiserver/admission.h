@@ -1,6 +1,6 @@
 // Capacity admission arithmetic: what a Build holds on its Node, whether a
 // request fits now or can ever fit, and the errors that say so. The store
-// transaction that applies these checks lives in build_registry_create.cc
+// transaction that applies these checks lives in build_storage_create.cc
 // (via node_txn.h); this file is pure. Thread-safe.
 #pragma once
 

@@ -210,7 +210,7 @@ ApiHandler::ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options)
       watch_(deps.watch),
       authenticator_(std::move(deps.authenticator)),
       builds_(deps.store, deps.clock,
-              BuildRegistryOptions{options.defaults, options.node_name,
+              BuildStorageOptions{options.defaults, options.node_name,
                                    options.image_registry, options.events,
                                    options.metrics, options.sources}),
       nodes_(deps.store, deps.clock),

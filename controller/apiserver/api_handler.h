@@ -10,9 +10,9 @@
 
 #include "controller/apiserver/api_server.h"
 #include "controller/apiserver/auth_authenticator.h"
-#include "controller/apiserver/build_registry.h"
+#include "controller/apiserver/build_storage.h"
 #include "controller/apiserver/http.h"
-#include "controller/apiserver/node_registry.h"
+#include "controller/apiserver/node_storage.h"
 #include "controller/apiserver/request_info.h"
 #include "controller/apiserver/table.h"
 #include "controller/apiserver/user_info.h"
@@ -35,7 +35,7 @@ class ApiHandler {
 
   // The builds registry requests go through; shared with the in-process
   // controller so both see the same Retry-After history.
-  BuildRegistry& builds() { return builds_; }
+  BuildStorage& builds() { return builds_; }
 
   HttpResponse Handle(const HttpRequest& request);
 
@@ -81,8 +81,8 @@ class ApiHandler {
   Clock& clock_;
   WatchServer& watch_;
   const std::unique_ptr<Authenticator> authenticator_;
-  BuildRegistry builds_;
-  NodeRegistry nodes_;
+  BuildStorage builds_;
+  NodeStorage nodes_;
   KilnMetrics* const metrics_;
   LogService* const logs_;
   SourceStore* const sources_;

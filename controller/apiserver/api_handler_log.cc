@@ -129,7 +129,7 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
   r.headers.emplace_back("Cache-Control", "no-cache");
   LogService* logs = logs_;
   Clock* clock = &clock_;
-  BuildRegistry* builds = &builds_;
+  BuildStorage* builds = &builds_;
   const std::string ns = info.namespace_;
   const std::string name = info.name;
   r.stream = [=, first = std::move(chunk)](

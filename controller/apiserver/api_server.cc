@@ -30,7 +30,7 @@ class ApiServerImpl final : public ApiServer {
   }
 
   int port() const override { return http_->port(); }
-  BuildRegistry& builds() override { return handler_->builds(); }
+  BuildStorage& builds() override { return handler_->builds(); }
   size_t watchers() const override { return watch_ ? watch_->active() : 0; }
 
   void Stop() override {

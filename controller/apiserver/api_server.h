@@ -15,12 +15,12 @@
 
 #include "api_types/defaulting.h"
 #include "api_types/status.h"
-#include "controller/apiserver/build_registry.h"
+#include "controller/apiserver/build_storage.h"
 #include "controller/apiserver/http_server.h"
 #include "controller/apiserver/watch_server.h"
 #include "controller/logs/log_service.h"
 #include "controller/metrics/kiln_metrics.h"
-#include "controller/runtime/clock.h"
+#include "controller/base/clock.h"
 #include "controller/sources/source_store.h"
 #include "controller/store/store.h"
 
@@ -75,7 +75,7 @@ class ApiServer {
   virtual size_t watchers() const = 0;
   // The builds registry behind the API (defaulting, validation, admission,
   // status writes), for in-process controllers. Thread-safe.
-  virtual BuildRegistry& builds() = 0;
+  virtual BuildStorage& builds() = 0;
   // Stops serving; open watches end cleanly. Idempotent.
   virtual void Stop() = 0;
 

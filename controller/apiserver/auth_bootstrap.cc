@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/apiserver/auth_atomic_file.h"
+#include "controller/base/files.h"
 #include "controller/apiserver/auth_tokens.h"
 #include "controller/apiserver/user_info.h"
 

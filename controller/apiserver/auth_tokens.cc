@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "controller/apiserver/auth_atomic_file.h"
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "controller/apiserver/http_server.h"
-#include "controller/runtime/thread_pool.h"
+#include "controller/base/thread_pool.h"
 
 namespace kiln {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controller/apiserver/auth_atomic_file.h"
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {

@@ -1,5 +1,5 @@
 // NodeList (kiln.dev/v1): a page of Nodes with its list metadata, as
-// NodeRegistry::List returns it and the API server serves it. Plain value
+// NodeStorage::List returns it and the API server serves it. Plain value
 // type: thread-compatible.
 #pragma once
 

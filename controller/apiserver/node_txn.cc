@@ -5,7 +5,7 @@
 
 #include "api_types/node_json.h"
 #include "controller/apiserver/admission.h"
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 
 namespace kiln {
 namespace {

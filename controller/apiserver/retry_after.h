@@ -20,8 +20,8 @@
 
 #include "api_types/build.h"
 #include "api_types/node.h"
-#include "controller/runtime/mutex.h"
-#include "controller/runtime/thread_annotations.h"
+#include "controller/base/mutex.h"
+#include "controller/base/thread_annotations.h"
 
 namespace kiln {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "controller/apiserver/auth_atomic_file.h"
+#include "controller/base/files.h"
 #include "controller/apiserver/tls_issuer.h"
 #include "controller/apiserver/tls_pem.h"
 

@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "controller/apiserver/http.h"
-#include "controller/runtime/clock.h"
-#include "controller/runtime/mutex.h"
-#include "controller/runtime/thread_pool.h"
+#include "controller/base/clock.h"
+#include "controller/base/mutex.h"
+#include "controller/base/thread_pool.h"
 #include "controller/store/store.h"
 
 namespace kiln {

@@ -27,9 +27,9 @@
 #include "controller/logs/log_follower.h"
 #include "controller/logs/log_index.h"
 #include "controller/logs/log_poller.h"
-#include "controller/runtime/clock.h"
-#include "controller/runtime/mutex.h"
-#include "controller/runtime/thread_annotations.h"
+#include "controller/base/clock.h"
+#include "controller/base/mutex.h"
+#include "controller/base/thread_annotations.h"
 
 namespace kiln {
 

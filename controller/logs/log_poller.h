@@ -24,8 +24,8 @@
 
 #include "controller/logs/log_follower.h"
 #include "controller/logs/poller_wakeup.h"
-#include "controller/runtime/mutex.h"
-#include "controller/runtime/thread_annotations.h"
+#include "controller/base/mutex.h"
+#include "controller/base/thread_annotations.h"
 
 namespace kiln {
 

@@ -24,9 +24,9 @@
 #include "controller/logs/build_log_store.h"
 #include "controller/logs/log_indexer.h"
 #include "controller/logs/log_poller.h"
-#include "controller/runtime/clock.h"
-#include "controller/runtime/mutex.h"
-#include "controller/runtime/periodic.h"
+#include "controller/base/clock.h"
+#include "controller/base/mutex.h"
+#include "controller/base/periodic.h"
 
 namespace kiln {
 

@@ -6,8 +6,8 @@
 
 #include <chrono>
 
-#include "controller/runtime/mutex.h"
-#include "controller/runtime/thread_annotations.h"
+#include "controller/base/mutex.h"
+#include "controller/base/thread_annotations.h"
 
 namespace kiln {
 

@@ -36,8 +36,8 @@
 
 #include "api_types/label_selector.h"
 #include "api_types/status.h"
-#include "controller/runtime/clock.h"
-#include "controller/runtime/mutex.h"
+#include "controller/base/clock.h"
+#include "controller/base/mutex.h"
 #include "controller/store/store.h"
 
 namespace spdlog {

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <map>
 
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 #include "controller/store/store.h"
 
 namespace kiln {

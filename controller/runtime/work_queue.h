@@ -27,8 +27,8 @@
 #include <thread>
 #include <utility>
 
-#include "controller/runtime/clock.h"
-#include "controller/runtime/mutex.h"
+#include "controller/base/clock.h"
+#include "controller/base/mutex.h"
 #include "controller/runtime/rate_limiter.h"
 #include "controller/store/store.h"
 

@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "api_types/status.h"
-#include "controller/runtime/clock.h"
-#include "controller/runtime/mutex.h"
+#include "controller/base/clock.h"
+#include "controller/base/mutex.h"
 #include "controller/sources/source_store.h"
 
 namespace kiln {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 #include "controller/store/sqlite_log.h"
 
 namespace kiln {

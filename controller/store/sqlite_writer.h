@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 #include "controller/store/sqlite_conn.h"
 #include "controller/store/sqlite_log.h"
 #include "controller/store/store.h"

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 #include "controller/store/store.h"
 
 namespace kiln {

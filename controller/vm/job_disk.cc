@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "controller/registry/subprocess.h"
+#include "controller/base/subprocess.h"
 
 namespace kiln {
 

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "controller/runtime/mutex.h"
-#include "controller/runtime/thread_annotations.h"
+#include "controller/base/mutex.h"
+#include "controller/base/thread_annotations.h"
 
 namespace kiln {
 

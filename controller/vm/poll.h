@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "controller/runtime/clock.h"
+#include "controller/base/clock.h"
 
 namespace kiln {
 

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/runtime/clock.h"
+#include "controller/base/clock.h"
 #include "controller/vm/cgroup_host.h"
 #include "controller/vm/keyed_mutex.h"
 #include "controller/vm/proc_identity.h"

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "api_types/time.h"
-#include "controller/registry/subprocess.h"
+#include "controller/base/subprocess.h"
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/ctl_lines.h"
 #include "controller/vm/detached_launch.h"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/runtime/clock.h"
+#include "controller/base/clock.h"
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/keyed_mutex.h"
 #include "controller/vm/proc_identity.h"

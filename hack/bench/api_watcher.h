@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 #include "hack/bench/api_endpoint.h"
 #include "hack/bench/latency_stats.h"
 

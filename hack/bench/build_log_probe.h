@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 #include "hack/bench/latency_stats.h"
 
 namespace kiln::bench {

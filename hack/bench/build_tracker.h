@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/runtime/mutex.h"
+#include "controller/base/mutex.h"
 #include "hack/bench/api_endpoint.h"
 #include "hack/bench/api_watcher.h"
 

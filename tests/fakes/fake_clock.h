@@ -4,7 +4,7 @@
 #include <chrono>
 #include <mutex>
 
-#include "controller/runtime/clock.h"
+#include "controller/base/clock.h"
 
 namespace kiln {
 

@@ -1,4 +1,4 @@
-// BuildReconciler against the real SQLite store and BuildRegistry (in a temp
+// BuildReconciler against the real SQLite store and BuildStorage (in a temp
 // dir), a FakeVmDriver and a FakeClock: every rule of design.md "Reconcile
 // loop", and the races between a finishing VM and a user.
 #include "reconcilers/build_reconciler.h"
@@ -9,9 +9,9 @@
 #include <set>
 
 #include "api_types/phase.h"
-#include "reconcilers/registry_build_client.h"
+#include "reconcilers/storage_build_client.h"
 #include "reconcilers/vm_gc.h"
-#include "tests/controller/apiserver/registry_test_util.h"
+#include "tests/controller/apiserver/storage_test_util.h"
 #include "tests/fakes/fake_vm_driver.h"
 
 namespace kiln {
@@ -24,7 +24,7 @@ class BuildReconcilerTest : public RegistryTest {
  protected:
   void SetUp() override {
     RegistryTest::SetUp();
-    client_ = std::make_unique<RegistryBuildClient>(builds());
+    client_ = std::make_unique<StorageBuildClient>(builds());
     BuildReconcilerOptions options;
     options.node_name = kTestNode;
     options.registry = "127.0.0.1:5000";
@@ -63,7 +63,7 @@ class BuildReconcilerTest : public RegistryTest {
   }
 
   FakeVmDriver driver_;
-  std::unique_ptr<RegistryBuildClient> client_;
+  std::unique_ptr<StorageBuildClient> client_;
   std::unique_ptr<BuildReconciler> reconciler_;
 };
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "api_types/status.h"
-#include "controller/apiserver/auth_atomic_file.h"
+#include "controller/base/files.h"
 #include "controller/apiserver/auth_tokens.h"
 #include "controller/apiserver/http.h"
 #include "controller/apiserver/user_info.h"

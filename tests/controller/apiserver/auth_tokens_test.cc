@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/apiserver/auth_atomic_file.h"
+#include "controller/base/files.h"
 #include "tests/controller/apiserver/auth_test_temp_dir.h"
 #include "tests/testing/status_matchers.h"
 

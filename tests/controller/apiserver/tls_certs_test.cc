@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/apiserver/auth_atomic_file.h"
+#include "controller/base/files.h"
 #include "controller/apiserver/tls_issuer.h"
 #include "controller/apiserver/tls_pem.h"
 #include "tests/controller/apiserver/auth_test_temp_dir.h"

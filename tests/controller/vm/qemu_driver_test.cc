@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "controller/runtime/clock.h"
+#include "controller/base/clock.h"
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/vm_record.h"
 #include "tests/testing/status_matchers.h"

@@ -1,0 +1,22 @@
+#include "reconcilers/storage_build_client.h"
+
+#include "api_types/build_json.h"
+
+namespace kiln {
+
+StatusOr<Build> StorageBuildClient::Get(const std::string& ns,
+                                         const std::string& name) {
+  return registry_.Get(ns, name);
+}
+
+StatusOr<Build> StorageBuildClient::UpdateStatus(const Build& build) {
+  // The body's resourceVersion makes the write conditional (Aborted when
+  // stale, never retried by the registry).
+  ASSIGN_OR_RETURN(BuildWriteResult result,
+                   registry_.Update(build.metadata.namespace_,
+                                    build.metadata.name, ToJson(build),
+                                    /*status_subresource=*/true, {}));
+  return result.build;
+}
+
+}  // namespace kiln
