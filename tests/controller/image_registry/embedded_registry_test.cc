@@ -12,7 +12,7 @@
 
 #include "controller/image_registry/registry_client.h"
 #include "controller/base/subprocess.h"
-#include "tests/controller/image_registry/storage_test_util.h"
+#include "tests/controller/image_registry/registry_test_util.h"
 #include "tests/testing/status_matchers.h"
 
 namespace kiln {
