@@ -22,14 +22,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using testing_fixtures::FullBuild;
 
-std::string RepoRoot() {
-  std::string file = __FILE__;
-  return file.substr(0, file.rfind("/tests/api_types/"));
-}
-
 TEST(BuildYamlTest, DecodesHelloBuildExample) {
-  std::ifstream in(RepoRoot() + "/manifests/examples/hello-build.yaml");
-  ASSERT_TRUE(in) << RepoRoot();
+  std::ifstream in(std::string(KILN_SOURCE_DIR) + "/manifests/examples/hello-build.yaml");
+  ASSERT_TRUE(in) << KILN_SOURCE_DIR;
   std::stringstream text;
   text << in.rdbuf();
   ASSERT_OK_AND_ASSIGN(const Build build, BuildFromYaml(text.str()));
