@@ -1,5 +1,5 @@
 // The Build resource (kiln.dev/v1): spec is desired, status is observed.
-// Field meanings: ../shared/design.md "API". Plain value types:
+// Field meanings: docs/api.md "Build". Plain value types:
 // thread-compatible. Wire names (camelCase) are known only to the codecs.
 #pragma once
 
@@ -71,7 +71,7 @@ enum class BuildPhase {
 };
 
 struct VmRef {
-  std::string name;    // "kiln-<uid8>"
+  std::string name;    // "kiln-" + metadata.uid without dashes
   std::string driver;  // "process" | "qemu"
   friend bool operator==(const VmRef&, const VmRef&) = default;
 };

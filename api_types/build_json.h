@@ -1,5 +1,5 @@
-// JSON codec for Build (kiln.dev/v1). Wire names as in design.md "API"; unset
-// fields are omitted (Kubernetes omitempty): metadata and spec are always
+// JSON codec for Build (kiln.dev/v1). Wire names as in docs/api.md "Build";
+// unset fields are omitted (Kubernetes omitempty): metadata and spec are always
 // written, status only when it differs from the default. Optional members
 // (spec.source.archive/inline, spec.output, status.vm/image/provenance) are
 // written whenever set, even if empty, so FromJson(ToJson(b)) == b.

@@ -54,14 +54,15 @@ TypeSchema ConditionSchema() {
 }
 
 TypeSchema VmReferenceSchema() {
-  return {
-      "dev.kiln.v1.VMReference",
-      "VMReference names the builder VM of a Build.",
-      {StringField("name", "VM name, derived from the Build UID: kiln-<uid8>."),
-       StringField("driver",
-                   "The VM driver: process (namespaced process with "
-                   "cgroup limits) or qemu (microvm).")
-           .Enum({"process", "qemu"})}};
+  return {"dev.kiln.v1.VMReference",
+          "VMReference names the builder VM of a Build.",
+          {StringField("name",
+                       "VM name, derived from the Build UID: kiln- followed by "
+                       "the whole UID without dashes."),
+           StringField("driver",
+                       "The VM driver: process (namespaced process with "
+                       "cgroup limits) or qemu (microvm).")
+               .Enum({"process", "qemu"})}};
 }
 
 TypeSchema ImageReferenceSchema() {

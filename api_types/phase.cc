@@ -31,7 +31,8 @@ std::optional<BuildPhase> ParsePhase(std::string_view name) {
   for (BuildPhase phase : kAll) {
     if (PhaseName(phase) == name) return phase;
   }
-  // Data written before the Pending rename (design.md "Reconcile loop").
+  // Data written before the Pending rename (docs/api.md "Decoding: strict,
+  // every error at once").
   if (name == "queued" || name == "Queued") return BuildPhase::kPending;
   return std::nullopt;
 }

@@ -1,13 +1,12 @@
 // BuildReconciler: drives one Build towards a terminal phase through its
-// builder VM (design.md "Reconcile loop"). Level-triggered and idempotent:
-// each call reads the Build and its VM, takes ONE step, and says when to
-// look again. It keeps no state of its own, so a restarted kilnd continues
-// every unfinished Build by calling it again (crash recovery is the normal
-// path).
+// builder VM (docs/design.md "Reconcile loop"). Level-triggered and idempotent:
+// each call reads the Build and its VM, takes ONE step, and says when to look
+// again. It keeps no state of its own, so a restarted kilnd continues every
+// unfinished Build by calling it again (crash recovery is the normal path).
 //
 // Every status write carries the resourceVersion just read (a concurrent
 // change makes the write fail with Aborted and the reconcile is retried
-// from a fresh read), and terminal phases are never left (the registry
+// from a fresh read), and terminal phases are never left (BuildStorage
 // refuses it), so a late "Ready" can never replace "Cancelled".
 //
 // Thread-safe: Reconcile may run concurrently for different keys.
@@ -18,9 +17,9 @@
 #include <string>
 
 #include "api_types/build.h"
+#include "controller/base/clock.h"
 #include "controller/events/event_recorder.h"
 #include "controller/metrics/kiln_metrics.h"
-#include "controller/base/clock.h"
 #include "controller/runtime/reconciler.h"
 #include "controller/vm/vm_driver.h"
 #include "reconcilers/build_client.h"

@@ -5,13 +5,13 @@
 namespace kiln {
 
 StatusOr<Build> StorageBuildClient::Get(const std::string& ns,
-                                         const std::string& name) {
+                                        const std::string& name) {
   return registry_.Get(ns, name);
 }
 
 StatusOr<Build> StorageBuildClient::UpdateStatus(const Build& build) {
   // The body's resourceVersion makes the write conditional (Aborted when
-  // stale, never retried by the registry).
+  // stale, never retried by BuildStorage).
   ASSIGN_OR_RETURN(BuildWriteResult result,
                    registry_.Update(build.metadata.namespace_,
                                     build.metadata.name, ToJson(build),

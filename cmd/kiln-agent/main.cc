@@ -1,4 +1,5 @@
-// kiln-agent: runs one build inside a builder VM (design.md "VM drivers").
+// kiln-agent: runs one build inside a builder VM (docs/design.md "VM
+// drivers").
 //
 //   kiln-agent --work-dir DIR
 //

@@ -1,4 +1,4 @@
-// kilnd's command-line flags (design.md "Processes").
+// kilnd's command-line flags (docs/design.md "Processes").
 #pragma once
 
 #include <CLI/CLI.hpp>

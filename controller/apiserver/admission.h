@@ -18,8 +18,8 @@ namespace kiln {
 inline constexpr char kResourcesExhaustedReason[] = "ResourcesExhausted";
 
 // What `build` holds while admitted: {spec.resources.cpus,
-// spec.resources.memoryMiB, 1 build}. Unset resources count as 0 (the
-// registry defaults them before admission).
+// spec.resources.memoryMiB, 1 build}. Unset resources count as 0
+// (BuildStorage defaults them before admission).
 NodeResources BuildRequest(const Build& build);
 
 // True when `build` holds an allocation on its node: every admitted phase

@@ -1,9 +1,10 @@
-// Source uploads (design.md "API"): POST /apis/kiln.dev/v1/namespaces/NS/
-// sources with a tar / tar.gz body stores it under its SHA-256 and answers
-// 201 (200 when it was already stored) with a Source document; GET and HEAD
-// .../sources/sha256:HEX answer 200 with the same document, or 404. Sources
-// are shared by all namespaces: the namespace in the path only scopes the
-// authorization (whoever may write builds may upload).
+// Source uploads (docs/api.md "Sources (uploaded archives)"):
+// POST /apis/kiln.dev/v1/namespaces/NS/sources with a tar / tar.gz body
+// stores it under its SHA-256 and answers 201 (200 when it was already
+// stored) with a Source document; GET and HEAD .../sources/sha256:HEX answer
+// 200 with the same document, or 404. Sources are shared by all namespaces:
+// the namespace in the path only scopes the authorization (whoever may write
+// builds may upload).
 #include <algorithm>
 #include <string>
 #include <vector>

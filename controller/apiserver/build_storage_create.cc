@@ -1,5 +1,5 @@
 // BuildStorage::Create: decoding, server-owned fields, defaulting,
-// validation and the admission transaction (design.md "Admission and
+// validation and the admission transaction (docs/design.md "Admission and
 // capacity").
 #include <string>
 #include <utility>
@@ -43,8 +43,8 @@ std::vector<FieldError> ValidateForCreate(const Build& build) {
 }  // namespace
 
 StatusOr<BuildWriteResult> BuildStorage::Create(const std::string& ns,
-                                                 const nlohmann::json& body,
-                                                 const WriteOptions& options) {
+                                                const nlohmann::json& body,
+                                                const WriteOptions& options) {
   std::string generate_name;
   ASSIGN_OR_RETURN(Build decoded, DecodeForCreate(ns, body, &generate_name));
   const bool generated =
@@ -65,8 +65,8 @@ StatusOr<BuildWriteResult> BuildStorage::Create(const std::string& ns,
 }
 
 StatusOr<Build> BuildStorage::DecodeForCreate(const std::string& ns,
-                                               const nlohmann::json& body,
-                                               std::string* generate_name) {
+                                              const nlohmann::json& body,
+                                              std::string* generate_name) {
   nlohmann::json copy = body;
   if (copy.is_object() && copy.contains("metadata") &&
       copy["metadata"].is_object()) {
@@ -140,7 +140,7 @@ Status BuildStorage::CheckSourceUploaded(const Build& build) {
 }
 
 StatusOr<BuildWriteResult> BuildStorage::Admit(const Build& build,
-                                                const WriteOptions& options) {
+                                               const WriteOptions& options) {
   const std::string& name = build.metadata.name;
   if (options.dry_run) {
     ASSIGN_OR_RETURN(ReadNodeResult read, ReadNode(store_, options_.node_name));

@@ -21,10 +21,10 @@ namespace kiln {
 using namespace build_storage_internal;
 
 StatusOr<BuildWriteResult> BuildStorage::Update(const std::string& ns,
-                                                 const std::string& name,
-                                                 const nlohmann::json& body,
-                                                 bool status_subresource,
-                                                 const WriteOptions& options) {
+                                                const std::string& name,
+                                                const nlohmann::json& body,
+                                                bool status_subresource,
+                                                const WriteOptions& options) {
   ASSIGN_OR_RETURN(Build desired, DecodeBuildBody(body, DecodeOptions{}));
   RETURN_IF_ERROR(CheckNameMatches(desired, name));
   RETURN_IF_ERROR(CheckNamespaceMatches(desired, ns));
@@ -69,7 +69,7 @@ StatusOr<BuildWriteResult> BuildStorage::GuaranteedUpdate(
 }
 
 StatusOr<Build> BuildStorage::PrepareSpecUpdate(const Build& current,
-                                                 Build desired) {
+                                                Build desired) {
   ObjectMeta& meta = desired.metadata;
   const ObjectMeta& old_meta = current.metadata;
   if (meta.namespace_.empty()) meta.namespace_ = old_meta.namespace_;
@@ -87,7 +87,7 @@ StatusOr<Build> BuildStorage::PrepareSpecUpdate(const Build& current,
     desired.spec.output = current.spec.output;
   }
   RETURN_IF_ERROR(ValidateBuildUpdateAsStatus(current, desired));
-  // design.md "Error mapping": cancelling a finished Build is a Conflict
+  // docs/design.md "Error mapping": cancelling a finished Build is a Conflict
   // (409), not a silent no-op and not a 500.
   if (desired.spec.cancel && !current.spec.cancel &&
       IsTerminal(current.status.phase)) {
@@ -101,7 +101,7 @@ StatusOr<Build> BuildStorage::PrepareSpecUpdate(const Build& current,
 }
 
 StatusOr<Build> BuildStorage::PrepareStatusUpdate(const Build& current,
-                                                   const Build& desired) {
+                                                  const Build& desired) {
   Build updated = current;
   updated.status = desired.status;
   // The node a Build is charged to is fixed at admission: a status writer
@@ -114,7 +114,7 @@ StatusOr<Build> BuildStorage::PrepareStatusUpdate(const Build& current,
 }
 
 StatusOr<Build> BuildStorage::CommitUpdate(const CurrentBuild& current,
-                                            Build updated) {
+                                           Build updated) {
   const ObjectKey key = BuildObjectKey(current.build.metadata.namespace_,
                                        current.build.metadata.name);
   const bool releases =

@@ -1,6 +1,6 @@
-// The one table from Status to HTTP (design.md "Error mapping"): every error
-// response of the API server is built here, as a metav1 Status body with the
-// code, reason and details kube-apiserver would give, so kubectl prints
+// The one table from Status to HTTP (docs/design.md "Error mapping"): every
+// error response of the API server is built here, as a metav1 Status body with
+// the code, reason and details kube-apiserver would give, so kubectl prints
 // "Error from server (<reason>): <message>" and client-go's retry and
 // IsNotFound/IsConflict/... logic work unchanged.
 //

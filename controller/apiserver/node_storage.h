@@ -3,7 +3,7 @@
 // allocation from the Builds that hold it, and reads.
 //
 // Allocations themselves change only inside the Build transactions that
-// admit, finish or delete a Build (build_storage.h); this registry never
+// admit, finish or delete a Build (build_storage.h); NodeStorage never
 // touches them except in RepairAllocation. Thread-safe (state lives in the
 // Store).
 #pragma once

@@ -2,7 +2,7 @@
 // JSON patch (RFC 6902, application/json-patch+json) and the applied
 // configuration of a server-side apply (application/apply-patch+yaml).
 //
-// Parsing and applying are separate so the registry can re-apply one parsed
+// Parsing and applying are separate so BuildStorage can re-apply one parsed
 // patch to fresh state when a concurrent write wins (as kube-apiserver's
 // patcher does). nlohmann's exceptions are caught here and become
 // InvalidArgument; nothing throws. Pure functions: thread-safe.
@@ -56,7 +56,7 @@ bool JsonPatchSetsResourceVersion(const nlohmann::json& operations);
 // replaced), metadata.labels and metadata.annotations (merged per key),
 // metadata.finalizers (replaced) and metadata.resourceVersion (a
 // precondition); for the status subresource: status only. Everything else in
-// `applied` is ignored here (the registry checks name and namespace).
+// `applied` is ignored here (BuildStorage checks name and namespace).
 nlohmann::json MergeAppliedConfiguration(const nlohmann::json& live,
                                          const nlohmann::json& applied,
                                          bool status_subresource);

@@ -1,4 +1,4 @@
-// Store keys of the resources the registries serve (docs/store.md "Keys").
+// Store keys of the resources the API serves (docs/store.md "Contract").
 #pragma once
 
 #include <string>

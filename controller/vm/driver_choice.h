@@ -1,8 +1,8 @@
-// ChooseDriver: which VM driver kilnd runs, from `--driver` and what the
-// host offers (design.md "VM drivers"): `auto` picks qemu only when hardware
-// KVM is usable and a guest image is configured (under TCG a build is
-// ~15-20x slower, docs/qemu.md), else process; `qemu` forces qemu, with TCG
-// when there is no KVM. Pure: thread-safe.
+// ChooseDriver: which VM driver kilnd runs, from `--driver` and what the host
+// offers (docs/design.md "VM drivers"): `auto` picks qemu only when hardware
+// KVM is usable and a guest image is configured (under TCG a build is ~15-20x
+// slower, docs/qemu.md), else process; `qemu` forces qemu, with TCG when there
+// is no KVM. Pure: thread-safe.
 #pragma once
 
 #include <string>

@@ -23,7 +23,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing_fixtures::FullBuild;
 
-// The wire form of FullBuild(), written by hand from design.md "API".
+// The wire form of FullBuild(), written by hand from docs/api.md "Build".
 const char kCanonicalBuild[] = R"json({
   "apiVersion": "kiln.dev/v1",
   "kind": "Build",

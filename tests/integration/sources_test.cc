@@ -1,6 +1,6 @@
-// Source uploads against a real kilnd (design.md "API"): POST a tar(.gz),
-// GET/HEAD it by digest, the size limit, garbage bodies, and the 422 for a
-// Build naming a source that was never uploaded.
+// Source uploads against a real kilnd (docs/api.md "Sources (uploaded
+// archives)"): POST a tar(.gz), GET/HEAD it by digest, the size limit, garbage
+// bodies, and the 422 for a Build naming a source that was never uploaded.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // BuildReconciler against the real SQLite store and BuildStorage (in a temp
-// dir), a FakeVmDriver and a FakeClock: every rule of design.md "Reconcile
-// loop", and the races between a finishing VM and a user.
+// dir), a FakeVmDriver and a FakeClock: every rule of docs/design.md
+// "Reconcile loop", and the races between a finishing VM and a user.
 #include "reconcilers/build_reconciler.h"
 
 #include <gmock/gmock.h>

@@ -1,5 +1,6 @@
 // Admission of Builds with an archive source: the digest must name an
-// uploaded source (design.md "API": upload first, then create).
+// uploaded source (docs/api.md "Sources (uploaded archives)": upload first,
+// then create).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
