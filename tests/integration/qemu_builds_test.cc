@@ -30,7 +30,7 @@ using ::testing::HasSubstr;
 
 const char* kSourceDir = KILN_SOURCE_DIR;
 const char* kAgentPath = KILN_AGENT_PATH;
-constexpr char kGuestImages[] = "/var/tmp/kiln-guest-images";
+constexpr char kGuestImages[] = KILN_GUEST_IMAGES;
 
 std::string Manifest(const std::string& name, const std::string& run) {
   return "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: " + name +
