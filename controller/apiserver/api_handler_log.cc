@@ -156,7 +156,13 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
                               LogFollowerCallbacks{on_data, on_end});
     // The client going away cancels the follower.
     stream->OnClose([follower] { follower->Cancel(); });
-    if (sse) logs->AddHeartbeat(stream);
+    if (sse) {
+      logs->AddHeartbeat(
+          [w = std::weak_ptr<ResponseStream>(stream)](std::string_view chunk) {
+            std::shared_ptr<ResponseStream> s = w.lock();
+            return s != nullptr && !s->closed() && s->Write(chunk);
+          });
+    }
     // Created before this check, so a Build that turned terminal meanwhile
     // is not missed (the controller calls FinishPath after the write).
     StatusOr<Build> now = builds->Get(ns, name);
