@@ -48,20 +48,37 @@ std::optional<std::chrono::seconds> ParseZone(std::string_view text,
   return sign == '+' ? offset : -offset;
 }
 
-}  // namespace
-
-std::string FormatRfc3339(Timestamp t) {
+// "YYYY-MM-DDTHH:MM:SS" for `t`, without fraction or zone.
+std::string DateAndTime(Timestamp t) {
   const auto days = std::chrono::floor<std::chrono::days>(t);
   const std::chrono::year_month_day date{days};
   const std::chrono::hh_mm_ss time{t - days};
   char buf[64];
   std::snprintf(
-      buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02dZ",
+      buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d",
       static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
       static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
       static_cast<int>(time.minutes().count()),
       static_cast<int>(time.seconds().count()));
   return buf;
+}
+
+}  // namespace
+
+std::string FormatRfc3339(Timestamp t) { return DateAndTime(t) + "Z"; }
+
+std::string FormatRfc3339(std::chrono::sys_time<std::chrono::nanoseconds> t,
+                          SubsecondDigits digits) {
+  const Timestamp seconds = std::chrono::floor<std::chrono::seconds>(t);
+  long long fraction = (t - seconds).count();  // [0, 1e9)
+  int width = 9;
+  if (digits == SubsecondDigits::kMicros) {
+    fraction /= 1000;
+    width = 6;
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), ".%0*lldZ", width, fraction);
+  return DateAndTime(seconds) + buf;
 }
 
 std::optional<Timestamp> ParseRfc3339(std::string_view text) {

@@ -15,6 +15,7 @@
 #include "cmd/kiln-agent/path_safety.h"
 #include "cmd/kiln-agent/source_digest.h"
 #include "cmd/kiln-agent/subprocess.h"
+#include "controller/base/files.h"
 #include "controller/sources/sha256.h"
 
 namespace kiln {
@@ -27,19 +28,6 @@ std::string Trim(std::string s) {
   if (begin == std::string::npos) return "";
   const size_t end = s.find_last_not_of(" \t\r\n");
   return s.substr(begin, end - begin + 1);
-}
-
-StatusOr<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(path.string() + ": cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string ReadFileOrEmpty(const fs::path& path) {
-  StatusOr<std::string> text = ReadFile(path);
-  return text.ok() ? *std::move(text) : "";
 }
 
 Status WriteFile(const fs::path& path, const std::string& text) {
@@ -149,8 +137,8 @@ std::optional<AgentResult> Agent::ComputeDigests(AgentResult& result) {
                         "source digest: " + source.status().message());
   }
   result.source_digest = *source;
-  StatusOr<std::string> text =
-      ReadFile(fs::path(source_dir_) / job_.dockerfile);
+  StatusOr<std::string> text = ReadWholeFile(
+      (fs::path(source_dir_) / job_.dockerfile).string(), kNoSizeLimit);
   StatusOr<std::string> dockerfile =
       text.ok() ? Sha256Digest(*text) : StatusOr<std::string>(text.status());
   if (!dockerfile.ok()) {

@@ -3,8 +3,9 @@
 #include <sys/mount.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
+
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {
@@ -63,11 +64,9 @@ std::vector<std::string> MountPointsBelow(
 }
 
 std::vector<std::string> UnmountBelow(const std::vector<std::string>& roots) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string mountinfo = ReadFileOrEmpty("/proc/self/mountinfo");
   std::vector<std::string> unmounted;
-  for (const std::string& mount_point : MountPointsBelow(text.str(), roots)) {
+  for (const std::string& mount_point : MountPointsBelow(mountinfo, roots)) {
     if (umount2(mount_point.c_str(), MNT_DETACH) == 0) {
       unmounted.push_back(mount_point);
     }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,59 +10,9 @@
 #include <cstring>
 #include <thread>
 
-extern char** environ;
+#include "controller/base/spawn.h"
 
 namespace kiln {
-namespace {
-
-// environ with `overrides` replacing or adding entries.
-std::vector<std::string> MergedEnvironment(
-    const std::map<std::string, std::string>& overrides) {
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string entry(*e);
-    const std::string key = entry.substr(0, entry.find('='));
-    if (overrides.count(key) == 0) env.push_back(std::move(entry));
-  }
-  for (const auto& [key, value] : overrides) env.push_back(key + "=" + value);
-  return env;
-}
-
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-int ExitCodeOf(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return -1;
-}
-
-// Spawn attributes: a new process group, default dispositions and an
-// empty mask for the signals the agent handles or ignores.
-Status InitAttributes(posix_spawnattr_t* attr) {
-  if (posix_spawnattr_init(attr) != 0) {
-    return InternalError("posix_spawnattr_init failed");
-  }
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGPIPE);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigdefault(attr, &defaults);
-  posix_spawnattr_setsigmask(attr, &empty);
-  posix_spawnattr_setpgroup(attr, 0);
-  posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                     POSIX_SPAWN_SETSIGMASK);
-  return OkStatus();
-}
-
-}  // namespace
 
 StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
     const std::vector<std::string>& argv,
@@ -73,35 +22,13 @@ StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   if (pipe2(fds, O_CLOEXEC) != 0) {
     return InternalError(std::string("pipe: ") + std::strerror(errno));
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-  posix_spawnattr_t attr;
-  Status attr_status = InitAttributes(&attr);
-  if (!attr_status.ok()) {
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[0]);
-    close(fds[1]);
-    return attr_status;
-  }
-  std::vector<std::string> args = argv;
-  std::vector<std::string> environment = MergedEnvironment(env);
-  std::vector<char*> c_args = CStrings(args);
-  std::vector<char*> c_env = CStrings(environment);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, c_args[0], &actions, &attr, c_args.data(),
-                              c_env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  StatusOr<pid_t> pid = Spawn({.argv = argv, .env = env, .output_fd = fds[1]});
   close(fds[1]);
-  if (rc != 0) {
+  if (!pid.ok()) {
     close(fds[0]);
-    return InternalError("cannot run " + argv[0] + ": " + std::strerror(rc));
+    return pid.status();
   }
-  return std::unique_ptr<Subprocess>(new Subprocess(pid, fds[0]));
+  return std::unique_ptr<Subprocess>(new Subprocess(*pid, fds[0]));
 }
 
 Subprocess::~Subprocess() {

@@ -1,7 +1,8 @@
-// Child processes for kiln-agent: each runs in its own process group with
-// stdin from /dev/null and stdout+stderr merged into one pipe, so the agent
-// can stream the output line by line and stop the whole tree (buildah and
-// everything it forked) with one kill(-pgid).
+// Child processes for kiln-agent, started by Spawn (controller/base/
+// spawn.h): each runs in its own process group with stdin from /dev/null,
+// default signal dispositions and stdout+stderr merged into one pipe, so the
+// agent can stream the output line by line and stop the whole tree (buildah
+// and everything it forked) with one kill(-pgid).
 //
 // Thread-compatible: one thread drives a Subprocess.
 #pragma once
@@ -22,7 +23,8 @@ namespace kiln {
 class Subprocess {
  public:
   // Starts argv[0] (PATH lookup) with the agent's environment plus `env`
-  // (which overrides). Internal when it cannot be started (e.g. not found).
+  // (which overrides). InvalidArgument for an empty argv; Internal when it
+  // cannot be started (e.g. not found).
   static StatusOr<std::unique_ptr<Subprocess>> Start(
       const std::vector<std::string>& argv,
       const std::map<std::string, std::string>& env = {});

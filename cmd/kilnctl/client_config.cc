@@ -5,9 +5,10 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
+
+#include "controller/base/files.h"
 
 namespace kiln::kilnctl {
 namespace {
@@ -15,12 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 
 StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return NotFoundError(std::string(what) + " " + path + ": cannot read it");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  StatusOr<std::string> text = ReadWholeFile(path, kNoSizeLimit);
+  if (!text.ok()) {
+    return NotFoundError(std::string(what) + " " + path + ": cannot read it (" +
+                         text.status().message() + ")");
+  }
+  return text;
 }
 
 StatusOr<std::string> DecodeBase64(const std::string& in, const char* field) {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
-#include <sstream>
+
+#include "controller/base/files.h"
 
 namespace kiln::kilnctl {
 namespace {
@@ -35,11 +35,12 @@ Status LoadText(const std::string& name, const std::string& text,
 }
 
 Status LoadFile(const std::string& path, std::vector<Manifest>& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(path + ": cannot read it");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return LoadText(path, ss.str(), out);
+  StatusOr<std::string> text = ReadWholeFile(path, kNoSizeLimit);
+  if (!text.ok()) {
+    return NotFoundError(path + ": cannot read it (" + text.status().message() +
+                         ")");
+  }
+  return LoadText(path, *text, out);
 }
 
 }  // namespace

@@ -9,15 +9,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "cmd/kilnctl/dockerignore.h"
+#include "controller/base/files.h"
 
 // The ustar/pax headers are written here rather than by running `tar`: the
 // agent can rely on GNU tar inside its VM, but kilnctl runs on users'
@@ -437,13 +436,12 @@ StatusOr<DockerIgnore> ReadDockerIgnore(const std::string& dir,
   if (ec || status.type() != fs::file_type::regular) {
     return InvalidArgumentError(shown + ": not a readable regular file");
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return InvalidArgumentError(shown + ": cannot read it");
+  StatusOr<std::string> text = ReadWholeFile(path.string(), kNoSizeLimit);
+  if (!text.ok()) {
+    return InvalidArgumentError(shown + ": cannot read it (" +
+                                text.status().message() + ")");
   }
-  StatusOr<DockerIgnore> ignore = DockerIgnore::Parse(text.str());
+  StatusOr<DockerIgnore> ignore = DockerIgnore::Parse(*text);
   if (!ignore.ok()) return ignore.status().WithPrefix(shown);
   return ignore;
 }

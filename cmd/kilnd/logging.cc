@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "api_types/time.h"
 #include "controller/runtime/reconcile_scope.h"
 
 namespace kiln {
@@ -36,17 +37,9 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg,
               spdlog::memory_buf_t& dest) override {
-    const auto secs = std::chrono::floor<std::chrono::seconds>(msg.time);
-    const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(msg.time - secs)
-            .count();
-    const std::time_t t = std::chrono::system_clock::to_time_t(secs);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char ts[96];
-    std::snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                  tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
+    const std::string ts = FormatRfc3339(
+        std::chrono::time_point_cast<std::chrono::nanoseconds>(msg.time),
+        SubsecondDigits::kMicros);
     const auto level = spdlog::level::to_string_view(msg.level);
     nlohmann::json line = {
         {"ts", ts},

@@ -4,9 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "api_types/quantity.h"
 #include "controller/apiserver/auth_bootstrap.h"
@@ -14,6 +12,7 @@
 #include "controller/apiserver/kubeconfig.h"
 #include "controller/apiserver/node_storage.h"
 #include "controller/apiserver/tls_certs.h"
+#include "controller/base/files.h"
 #include "controller/image_registry/base_image.h"
 #include "controller/vm/process_driver.h"
 #include "controller/vm/qemu_command.h"
@@ -73,13 +72,6 @@ std::string NodeName(const KilndFlags& flags) {
   std::string name(host);
   for (char& c : name) c = static_cast<char>(std::tolower(c));
   return name;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 // The kiln-agent binary: --agent-path, else next to kilnd (installed), else
@@ -374,7 +366,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
     TlsFiles tls = TlsFilesIn(pki);
     api.http.tls_cert_file = tls.server_cert;
     api.http.tls_key_file = tls.server_key;
-    kubeconfig.ca_pem = ReadFile(tls.ca_cert);
+    ASSIGN_OR_RETURN(kubeconfig.ca_pem, ReadWholeFile(tls.ca_cert));
     kubeconfig.token = auth.admin_token;
     scheme = "https";
   }
@@ -382,7 +374,7 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
     KilndServer* server = s.get();
     api.readiness.push_back({"store", [server, node] {
                                NodeStorage nodes(*server->store_,
-                                                  server->clock_);
+                                                 server->clock_);
                                return nodes.Get(node).status();
                              }});
     if (flags.controllers) {

@@ -7,10 +7,9 @@
 // exactly), a final `event: status` frame with the Build's phase, and a
 // heartbeat comment every 15 s.
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 #include "api_types/phase.h"
+#include "api_types/time.h"
 #include "controller/apiserver/api_handler.h"
 #include "controller/apiserver/content_type.h"
 #include "controller/logs/sse.h"
@@ -39,18 +38,10 @@ bool BoolParam(const HttpRequest& request, const std::string& name) {
 
 // RFC 3339 with nanoseconds, as kubectl logs --timestamps prints.
 std::string NowStamp(Clock& clock) {
-  const auto now = clock.SystemNow();
-  const auto secs = std::chrono::floor<std::chrono::seconds>(now);
-  const auto nanos =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count();
-  const std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<long long>(nanos));
-  return buf;
+  return FormatRfc3339(std::chrono::time_point_cast<std::chrono::nanoseconds>(
+                           clock.SystemNow()),
+                       SubsecondDigits::kNanos) +
+         " ";
 }
 
 // Prefixes every line of `data` (which starts at a line start) with `stamp`.
@@ -165,7 +156,13 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
                               LogFollowerCallbacks{on_data, on_end});
     // The client going away cancels the follower.
     stream->OnClose([follower] { follower->Cancel(); });
-    if (sse) logs->AddHeartbeat(stream);
+    if (sse) {
+      logs->AddHeartbeat(
+          [w = std::weak_ptr<ResponseStream>(stream)](std::string_view chunk) {
+            std::shared_ptr<ResponseStream> s = w.lock();
+            return s != nullptr && !s->closed() && s->Write(chunk);
+          });
+    }
     // Created before this check, so a Build that turned terminal meanwhile
     // is not missed (the controller calls FinishPath after the write).
     StatusOr<Build> now = builds->Get(ns, name);

@@ -121,6 +121,11 @@ StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
   return out;
 }
 
+std::string ReadFileOrEmpty(const std::string& path) {
+  StatusOr<std::string> text = ReadWholeFile(path, kNoSizeLimit);
+  return text.ok() ? std::move(*text) : std::string();
+}
+
 Status EnsurePrivateDirectory(const std::string& dir) {
   std::error_code ec;
   const auto status = std::filesystem::status(dir, ec);

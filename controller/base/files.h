@@ -1,5 +1,6 @@
-// Whole-file reads and crash-safe whole-file writes for the API server's
-// secrets and certificates (tokens.csv, server.key, kubeconfig, ...).
+// Whole-file reads and crash-safe whole-file writes: the one home for both
+// in Kiln (the API server's secrets and certificates, the VM drivers' and
+// kiln-agent's JSON records, kilnctl's config and manifests, /proc files).
 //
 // Thread-compatible: concurrent writers of the same path race on the final
 // rename (the last one wins; neither leaves a partial file).
@@ -19,19 +20,31 @@ inline constexpr mode_t kPrivateFileMode = 0600;
 // Mode for public material such as certificates.
 inline constexpr mode_t kPublicFileMode = 0644;
 
-// Replaces `path` with `contents` atomically: writes a temporary file in the
-// same directory with `mode` (exactly, regardless of umask), fsyncs it,
-// renames it over `path` and fsyncs the directory. Readers see the old file
-// or the new one, never a mix. The directory must exist.
-// Returns Internal (with the path and errno text) on any I/O failure; the
-// temporary file is removed then.
+// Replaces `path` with `contents` atomically: writes a temporary file with a
+// unique name ("<path>.tmp.XXXXXX") in the same directory with `mode` (exactly,
+// regardless of umask), fsyncs it, renames it over `path` and fsyncs the
+// directory. Readers see the old file or the new one, never a mix. The
+// directory must exist. Returns Internal (with the path and errno text) on any
+// I/O failure; the temporary file is removed then (and `path` keeps its old
+// contents, unless only the final directory fsync failed).
 Status WriteFileAtomically(const std::string& path, std::string_view contents,
                            mode_t mode);
+
+// For ReadWholeFile: no size limit (inputs that are bounded elsewhere, such
+// as a job file whose inline sources the API server already limited).
+inline constexpr size_t kNoSizeLimit = static_cast<size_t>(-1);
 
 // Reads the whole file at `path`. NotFound when it does not exist; Internal
 // for other I/O errors. Files above `max_bytes` give InvalidArgument.
 StatusOr<std::string> ReadWholeFile(const std::string& path,
                                     size_t max_bytes = 1 << 20);
+
+// The whole of `path` with no size limit, or "" when it is missing or cannot
+// be read. For optional inputs whose absence means "nothing yet" or "not
+// available here": /proc and cgroup files, logs and control files a child
+// process may not have created yet. Callers that must tell "missing" from
+// "empty" use ReadWholeFile.
+std::string ReadFileOrEmpty(const std::string& path);
 
 // Creates `dir` with mode 0700 (missing parents with the default mode) when
 // it does not exist.

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-extern char** environ;
+#include "controller/base/spawn.h"
 
 namespace kiln {
 namespace {
@@ -30,60 +29,6 @@ std::string JoinArgv(const std::vector<std::string>& argv) {
   }
   return out;
 }
-
-// posix_spawn attributes and file actions, released on scope exit.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawnattr_init(&attr_);
-    posix_spawn_file_actions_init(&actions_);
-    sigset_t set;
-    sigemptyset(&set);
-    posix_spawnattr_setsigmask(&attr_, &set);
-    sigfillset(&set);
-    sigdelset(&set, SIGKILL);
-    sigdelset(&set, SIGSTOP);
-    posix_spawnattr_setsigdefault(&attr_, &set);
-    posix_spawnattr_setpgroup(&attr_, 0);
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK |
-                                         POSIX_SPAWN_SETSIGDEF |
-                                         POSIX_SPAWN_SETPGROUP);
-    posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null",
-                                     O_RDONLY, 0);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  // Sends the child's stdout and stderr to `fd`.
-  void RedirectOutput(int fd) {
-    posix_spawn_file_actions_adddup2(&actions_, fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions_, fd, STDERR_FILENO);
-  }
-
-  StatusOr<pid_t> Spawn(const std::vector<std::string>& argv) {
-    if (argv.empty()) return InvalidArgumentError("empty command");
-    std::vector<char*> args;
-    for (const std::string& arg : argv) {
-      args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    const int err =
-        posix_spawnp(&pid, args[0], &actions_, &attr_, args.data(), environ);
-    if (err != 0) {
-      return InternalError("cannot start " + argv[0] + ": " + ErrnoText(err));
-    }
-    return pid;
-  }
-
- private:
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t actions_;
-};
 
 // Waits for `pid` (a child) and returns its wait status.
 int WaitBlocking(pid_t pid) {
@@ -112,12 +57,6 @@ bool ReadAll(int fd, steady_clock::time_point deadline, std::string* out) {
       out->erase(0, out->size() - kMaxCapturedOutput);
     }
   }
-}
-
-int ExitCode(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return -1;
 }
 
 // Whether `pid` is a zombie (per /proc), i.e. exited but not yet reaped.
@@ -156,9 +95,10 @@ StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   if (pipe2(fds, O_CLOEXEC) != 0) {
     return InternalError("pipe: " + ErrnoText(errno));
   }
-  SpawnSetup setup;
-  setup.RedirectOutput(fds[1]);
-  StatusOr<pid_t> pid = setup.Spawn(argv);
+  SpawnOptions options;
+  options.argv = argv;
+  options.output_fd = fds[1];
+  StatusOr<pid_t> pid = Spawn(options);
   close(fds[1]);
   if (!pid.ok()) {
     close(fds[0]);
@@ -177,7 +117,7 @@ StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   if (result.output.size() > kMaxCapturedOutput) {
     result.output.erase(0, result.output.size() - kMaxCapturedOutput);
   }
-  result.exit_code = ExitCode(wait_status);
+  result.exit_code = ExitCodeOf(wait_status);
   return result;
 }
 
@@ -203,9 +143,10 @@ StatusOr<pid_t> SpawnDaemon(const std::vector<std::string>& argv,
   if (log_fd < 0) {
     return InternalError("cannot open " + log_path + ": " + ErrnoText(errno));
   }
-  SpawnSetup setup;
-  setup.RedirectOutput(log_fd);
-  StatusOr<pid_t> pid = setup.Spawn(argv);
+  SpawnOptions options;
+  options.argv = argv;
+  options.output_fd = log_fd;
+  StatusOr<pid_t> pid = Spawn(options);
   close(log_fd);
   return pid;
 }

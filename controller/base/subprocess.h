@@ -1,12 +1,12 @@
-// Child processes for the registry code: run a command to completion with
-// its output captured, spawn a long-lived daemon, and stop one.
+// Child processes for kilnd (the image registry, the VM drivers): run a
+// command to completion with its output captured, spawn a long-lived daemon,
+// and stop one.
 //
-// Everything here uses posix_spawnp, never fork: kilnd has threads, and a
-// forked child of a threaded process may only call async-signal-safe
-// functions. Children start with an empty signal mask and default signal
-// dispositions, stdin from /dev/null, and in their own process group (so a
-// Ctrl-C aimed at kilnd does not reach them, and a timeout can kill the whole
-// group). All functions are thread-safe.
+// Children are started by Spawn (spawn.h): posix_spawnp, never fork, each in
+// its own process group (so a Ctrl-C aimed at kilnd does not reach them, and
+// a timeout can kill the whole group), with an empty signal mask, default
+// signal dispositions and stdin from /dev/null. All functions are
+// thread-safe.
 #pragma once
 
 #include <sys/types.h>

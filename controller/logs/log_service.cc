@@ -96,24 +96,25 @@ size_t LogService::DeleteAllBut(const std::set<std::string>& live) {
   return deleted;
 }
 
-void LogService::AddHeartbeat(const std::weak_ptr<ResponseStream>& stream) {
+void LogService::AddHeartbeat(SseChunkWriter write) {
   MutexLock lock(mu_);
-  heartbeats_.push_back(stream);
+  heartbeats_.push_back(std::move(write));
 }
 
 void LogService::Beat() {
-  std::vector<std::shared_ptr<ResponseStream>> alive;
+  // The writers run outside mu_ (they write to sockets); the ones whose
+  // stream is gone are dropped afterwards, keeping any added meanwhile.
+  std::vector<SseChunkWriter> writers;
   {
     MutexLock lock(mu_);
-    std::erase_if(heartbeats_, [](const std::weak_ptr<ResponseStream>& w) {
-      auto s = w.lock();
-      return !s || s->closed();
-    });
-    for (const auto& w : heartbeats_) {
-      if (auto s = w.lock()) alive.push_back(std::move(s));
-    }
+    writers.swap(heartbeats_);
   }
-  for (const auto& s : alive) s->Write(kSseHeartbeat);
+  std::vector<SseChunkWriter> alive;
+  for (SseChunkWriter& write : writers) {
+    if (write(kSseHeartbeat)) alive.push_back(std::move(write));
+  }
+  MutexLock lock(mu_);
+  for (SseChunkWriter& write : alive) heartbeats_.push_back(std::move(write));
 }
 
 }  // namespace kiln

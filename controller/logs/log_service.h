@@ -13,22 +13,30 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/apiserver/http.h"
-#include "controller/logs/build_log_store.h"
-#include "controller/logs/log_indexer.h"
-#include "controller/logs/log_poller.h"
 #include "controller/base/clock.h"
 #include "controller/base/mutex.h"
 #include "controller/base/periodic.h"
+#include "controller/logs/build_log_store.h"
+#include "controller/logs/log_indexer.h"
+#include "controller/logs/log_poller.h"
 
 namespace kiln {
+
+// Where LogService sends SSE heartbeats: writes `chunk` to one open
+// response stream and returns false once that stream is closed or gone
+// (then it is dropped). The HTTP layer adapts its response stream to this,
+// so the logs code knows nothing of the HTTP server. Called on the
+// heartbeat thread; must not block.
+using SseChunkWriter = std::function<bool(std::string_view chunk)>;
 
 struct LogServiceOptions {
   std::string logs_dir;
@@ -56,9 +64,9 @@ class LogService {
   // keeps its log). Returns how many logs were deleted.
   size_t DeleteAllBut(const std::set<std::string>& live) EXCLUDES(mu_);
 
-  // Sends an SSE heartbeat comment on `stream` every sse_heartbeat until
-  // it closes.
-  void AddHeartbeat(const std::weak_ptr<ResponseStream>& stream) EXCLUDES(mu_);
+  // Sends an SSE heartbeat comment (kSseHeartbeat) through `write` every
+  // sse_heartbeat until `write` returns false. Keeps `write` until then.
+  void AddHeartbeat(SseChunkWriter write) EXCLUDES(mu_);
 
  private:
   void Beat() EXCLUDES(mu_);
@@ -69,7 +77,7 @@ class LogService {
   LogPoller poller_;
   Mutex mu_;
   std::map<std::string, std::unique_ptr<LogIndexer>> indexers_ GUARDED_BY(mu_);
-  std::vector<std::weak_ptr<ResponseStream>> heartbeats_ GUARDED_BY(mu_);
+  std::vector<SseChunkWriter> heartbeats_ GUARDED_BY(mu_);
   std::unique_ptr<Periodic> beat_;  // last: uses the fields above
 };
 

@@ -1,23 +1,10 @@
 #include "controller/logs/log_timestamps.h"
 
-#include <time.h>
+#include <chrono>
 
-#include <cstdio>
+#include "api_types/time.h"
 
 namespace kiln {
-
-std::string FormatRfc3339Nano(int64_t unix_nanos) {
-  constexpr int64_t kNanosPerSecond = 1'000'000'000;
-  const time_t seconds = static_cast<time_t>(unix_nanos / kNanosPerSecond);
-  const int64_t nanos = unix_nanos % kNanosPerSecond;
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<long long>(nanos));
-  return buf;
-}
 
 std::string AddTimestamps(std::string_view data, int64_t start,
                           const std::vector<LogIndexEntry>& entries,
@@ -35,7 +22,9 @@ std::string AddTimestamps(std::string_view data, int64_t start,
     const int64_t nanos = next_entry < entries.size()
                               ? entries[next_entry].unix_nanos
                               : fallback_nanos;
-    out += FormatRfc3339Nano(nanos);
+    out += FormatRfc3339(std::chrono::sys_time<std::chrono::nanoseconds>(
+                             std::chrono::nanoseconds(nanos)),
+                         SubsecondDigits::kNanos);
     out += ' ';
     const size_t newline = data.find('\n', pos);
     const size_t end =

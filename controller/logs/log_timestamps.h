@@ -13,12 +13,9 @@
 
 namespace kiln {
 
-// "2026-11-28T19:00:00.123456789Z" (always nine fraction digits, so the
-// prefixes line up). REQUIRES: unix_nanos >= 0.
-std::string FormatRfc3339Nano(int64_t unix_nanos);
-
 // Returns `data` (the log bytes starting at log offset `start`) with a
-// timestamp and a space before each line. The start of `data` is treated as
+// timestamp (FormatRfc3339 with nine fraction digits, api_types/time.h) and a
+// space before each line. The start of `data` is treated as
 // a line start (a read that begins mid-line stamps its first fragment).
 //
 // A line's time is that of the index record at its offset. A line with no

@@ -3,22 +3,15 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <system_error>
 #include <vector>
 
+#include "controller/base/files.h"
+
 namespace kiln {
 namespace {
-
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status(StatusCode::kNotFound, "cannot open " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 Status Unparsable(const std::string& path, std::string_view what) {
   return Status(StatusCode::kInvalidArgument,
@@ -132,15 +125,15 @@ StatusOr<ProcessStats> ProcessStatsReader::Read() const {
       static_cast<double>(OrSysconf(options_.page_size_bytes, _SC_PAGESIZE));
 
   const std::string stat_path = PidPath("stat");
-  ASSIGN_OR_RETURN(std::string stat_text, ReadFile(stat_path));
+  ASSIGN_OR_RETURN(std::string stat_text, ReadWholeFile(stat_path));
   ASSIGN_OR_RETURN(RawStat raw, ParsePidStat(stat_path, stat_text));
 
   const std::string boot_path = options_.proc_root + "/stat";
-  ASSIGN_OR_RETURN(std::string boot_text, ReadFile(boot_path));
+  ASSIGN_OR_RETURN(std::string boot_text, ReadWholeFile(boot_path));
   ASSIGN_OR_RETURN(double boot_time, ParseBootTime(boot_path, boot_text));
 
   const std::string limits_path = PidPath("limits");
-  ASSIGN_OR_RETURN(std::string limits_text, ReadFile(limits_path));
+  ASSIGN_OR_RETURN(std::string limits_text, ReadWholeFile(limits_path));
   ASSIGN_OR_RETURN(double max_fds, ParseMaxOpenFiles(limits_path, limits_text));
 
   ASSIGN_OR_RETURN(double open_fds, CountEntries(PidPath("fd")));

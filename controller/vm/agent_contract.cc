@@ -1,13 +1,8 @@
 #include "controller/vm/agent_contract.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <string>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {
@@ -128,52 +123,20 @@ StatusOr<AgentResult> AgentResultFromJson(const nlohmann::json& j) {
 
 Status WriteJsonFileAtomically(const std::string& path,
                                const nlohmann::json& value) {
-  const std::string tmp = path + ".tmp";
   const std::string text =
       value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
       "\n";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return InternalError("cannot write " + tmp + ": " + strerror(errno));
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      return InternalError("cannot write " + tmp + ": " + why);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp.c_str());
-    return InternalError("cannot sync " + tmp + ": " + strerror(errno));
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = strerror(errno);
-    unlink(tmp.c_str());
-    return InternalError("cannot rename " + tmp + " to " + path + ": " + why);
-  }
-  return OkStatus();
+  return WriteFileAtomically(path, text, kPublicFileMode);
 }
 
 StatusOr<nlohmann::json> ReadJsonFile(const std::string& path) {
-  if (!std::ifstream(path)) return NotFoundError(path + ": no such file");
-  nlohmann::json j = nlohmann::json::parse(ReadTextFile(path), nullptr, false);
+  // No size limit: job.json carries a build's inline sources.
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path, kNoSizeLimit));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     return InvalidArgumentError(path + ": not valid JSON");
   }
   return j;
-}
-
-std::string ReadTextFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  if (f) ss << f.rdbuf();
-  return ss.str();
 }
 
 }  // namespace kiln

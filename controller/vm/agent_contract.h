@@ -83,13 +83,13 @@ StatusOr<AgentProgress> AgentProgressFromJson(const nlohmann::json& j);
 nlohmann::json AgentResultToJson(const AgentResult& r);
 StatusOr<AgentResult> AgentResultFromJson(const nlohmann::json& j);
 
-// Writes `value` to `path` atomically (temp file in the same directory,
-// fsync, rename). Internal on I/O errors.
+// Writes `value` to `path` with mode 0644 through WriteFileAtomically
+// (controller/base/files.h: unique temp file, fsync, rename, directory
+// fsync). Internal on I/O errors.
 Status WriteJsonFileAtomically(const std::string& path,
                                const nlohmann::json& value);
-// NotFound when missing; InvalidArgument when not valid JSON.
+// NotFound when missing; InvalidArgument when not valid JSON; Internal on
+// other I/O errors.
 StatusOr<nlohmann::json> ReadJsonFile(const std::string& path);
-// The whole of `path` as bytes; "" when it cannot be read.
-std::string ReadTextFile(const std::string& path);
 
 }  // namespace kiln

@@ -10,7 +10,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "controller/vm/agent_contract.h"
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {
@@ -158,9 +158,9 @@ std::vector<ProcCgroup> ParseProcCgroup(const std::string& text) {
 CgroupHost CgroupHost::Detect(const std::string& parent_name) {
   CgroupHost host;
   const std::vector<CgroupMount> mounts =
-      ParseCgroupMounts(ReadTextFile("/proc/self/mountinfo"));
+      ParseCgroupMounts(ReadFileOrEmpty("/proc/self/mountinfo"));
   const std::vector<ProcCgroup> own =
-      ParseProcCgroup(ReadTextFile("/proc/self/cgroup"));
+      ParseProcCgroup(ReadFileOrEmpty("/proc/self/cgroup"));
   if (!host.DetectV2(mounts, own, parent_name)) {
     host.DetectV1(mounts, own, parent_name);
   }
@@ -173,7 +173,7 @@ bool CgroupHost::DetectV2(const std::vector<CgroupMount>& mounts,
   for (const CgroupMount& mount : mounts) {
     if (!mount.unified) continue;
     std::istringstream words(
-        ReadTextFile(mount.mount_point + "/cgroup.controllers"));
+        ReadFileOrEmpty(mount.mount_point + "/cgroup.controllers"));
     const std::vector<std::string> available{
         std::istream_iterator<std::string>(words),
         std::istream_iterator<std::string>()};

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -32,16 +33,19 @@ struct ChildContext {
   const char* work_dir = nullptr;
   const char* output_path = nullptr;
   std::vector<const char*> procs_files;
-  std::string pid_tmp, pid_path, exit_tmp, exit_path;
+  std::string pid_path, exit_path;
   int max_fd = 1024;
   int report_fd = -1;  // write end of the caller's pipe
 };
 
-// A fixed-size text buffer for the children (no allocation).
+// A fixed-size text buffer for the children (no allocation). Text that does
+// not fit is dropped and remembered: see truncated().
 class Buf {
  public:
   void Add(const char* s) {
     while (*s != '\0' && len_ + 1 < sizeof(data_)) data_[len_++] = *s++;
+    if (*s != '\0') truncated_ = true;
+    data_[len_] = '\0';
   }
   void AddInt(int64_t v) {
     if (v < 0) {
@@ -55,26 +59,35 @@ class Buf {
       v /= 10;
     } while (v > 0);
     while (n > 0 && len_ + 1 < sizeof(data_)) data_[len_++] = digits[--n];
-  }
-  const char* c_str() {
+    if (n > 0) truncated_ = true;
     data_[len_] = '\0';
-    return data_;
   }
+  const char* c_str() const { return data_; }
   size_t size() const { return len_; }
+  // Whether some text did not fit (c_str() then holds only a prefix).
+  bool truncated() const { return truncated_; }
 
  private:
-  char data_[512];
+  char data_[PATH_MAX + 64] = {};  // a path plus a suffix, or a record
   size_t len_ = 0;
+  bool truncated_ = false;
 };
 
-void WriteAll(int fd, const char* data, size_t len) {
+// Writes all of `data`, retrying short writes and EINTR. False (errno set)
+// on an error. Async-signal-safe.
+bool WriteAll(int fd, const char* data, size_t len) {
   while (len > 0) {
-    ssize_t n = write(fd, data, len);
+    const ssize_t n = write(fd, data, len);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n < 0) return false;
+    if (n == 0) {
+      errno = EIO;
+      return false;
+    }
     data += n;
     len -= static_cast<size_t>(n);
   }
+  return true;
 }
 
 // Tells the caller that `step` (+ `detail`) failed with `err`, then exits.
@@ -87,18 +100,61 @@ void WriteAll(int fd, const char* data, size_t len) {
   b.Add("\t");
   b.AddInt(err);
   b.Add("\n");
-  WriteAll(ctx.report_fd, b.c_str(), b.size());
+  (void)WriteAll(ctx.report_fd, b.c_str(), b.size());  // nothing to do if lost
   _exit(127);
 }
 
-bool WriteFileAtomically(const std::string& tmp, const std::string& path,
-                         Buf& content) {
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+// fsyncs directory `dir`. False (errno set) on an error.
+// Async-signal-safe.
+bool SyncDirectory(const char* dir) {
+  const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
-  WriteAll(fd, content.c_str(), content.size());
-  fsync(fd);
+  const bool ok = fsync(fd) == 0;
+  const int err = errno;
   close(fd);
-  return rename(tmp.c_str(), path.c_str()) == 0;
+  errno = err;
+  return ok;
+}
+
+// The async-signal-safe twin of WriteFileAtomically (controller/base/
+// files.h), for the shim, which runs after fork: writes `content` to
+// "<path>.tmp.<pid>" (mode 0644), fsyncs it, renames it over `path` and
+// fsyncs `dir` (path's directory). A write, fsync or close error removes the
+// temporary file and leaves `path` as it was, so a full disk never puts a
+// truncated record in place. False (errno set) on any error.
+bool WriteFileAtomicallyAfterFork(const char* dir, const char* path,
+                                  const Buf& content) {
+  if (content.truncated()) {
+    errno = EOVERFLOW;
+    return false;
+  }
+  Buf tmp;
+  tmp.Add(path);
+  tmp.Add(".tmp.");
+  tmp.AddInt(getpid());
+  if (tmp.truncated()) {
+    errno = ENAMETOOLONG;
+    return false;
+  }
+  const int fd =
+      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = WriteAll(fd, content.c_str(), content.size()) && fsync(fd) == 0;
+  int err = errno;
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && rename(tmp.c_str(), path) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    unlink(tmp.c_str());
+    errno = err;
+    return false;
+  }
+  return SyncDirectory(dir);
 }
 
 uint64_t StartTimeOf(pid_t pid) {
@@ -179,7 +235,7 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
         " (errno ");
     b.AddInt(errno);
     b.Add("); the agent sees the host's /proc\n");
-    WriteAll(2, b.c_str(), b.size());
+    (void)WriteAll(2, b.c_str(), b.size());  // a warning: best effort
   }
   // The host's short-name aliases (containers-common's shortnames.conf)
   // would send "FROM busybox" to docker.io even though the agent's own
@@ -221,12 +277,14 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
   pid_record.Add(",\"shimStartTime\":");
   pid_record.AddInt(static_cast<int64_t>(StartTimeOf(getpid())));
   pid_record.Add("}\n");
-  if (!WriteFileAtomically(ctx.pid_tmp, ctx.pid_path, pid_record)) {
+  if (!WriteFileAtomicallyAfterFork(ctx.work_dir, ctx.pid_path.c_str(),
+                                    pid_record)) {
     const int err = errno;
     kill(agent, SIGKILL);
     Fail(ctx, "write ", ctx.pid_path.c_str(), err);
   }
-  WriteAll(ctx.report_fd, "P\n", 2);
+  // The caller learns of a lost "P" line from pid.json's absence.
+  (void)WriteAll(ctx.report_fd, "P\n", 2);
   close(ctx.report_fd);
 
   int status = 0;
@@ -242,7 +300,12 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
     exit_record.AddInt(WEXITSTATUS(status));
   }
   exit_record.Add("}\n");
-  WriteFileAtomically(ctx.exit_tmp, ctx.exit_path, exit_record);
+  // Nobody waits for the shim (it is init's child by now): a failed write
+  // shows as a missing exit.json, which readers treat as "exit unknown".
+  if (!WriteFileAtomicallyAfterFork(ctx.work_dir, ctx.exit_path.c_str(),
+                                    exit_record)) {
+    _exit(1);
+  }
   _exit(0);
 }
 
@@ -264,9 +327,7 @@ ChildContext Prepare(const DetachedLaunchSpec& spec) {
     ctx.procs_files.push_back(file.c_str());
   }
   ctx.pid_path = spec.work_dir + "/" + kShimPidFile;
-  ctx.pid_tmp = ctx.pid_path + ".tmp";
   ctx.exit_path = spec.work_dir + "/" + kShimExitFile;
-  ctx.exit_tmp = ctx.exit_path + ".tmp";
   struct rlimit lim;
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
     ctx.max_fd = static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20));

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "controller/vm/agent_contract.h"
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {
@@ -185,7 +185,7 @@ bool HardwareKvmUsable(std::string* why) {
         "under which stock guest kernels hang)";
     return false;
   }
-  if (!CpuinfoHasVirtualization(ReadTextFile("/proc/cpuinfo"))) {
+  if (!CpuinfoHasVirtualization(ReadFileOrEmpty("/proc/cpuinfo"))) {
     *why = "/dev/kvm opens but the CPU has no vmx/svm flag (not hardware KVM)";
     return false;
   }

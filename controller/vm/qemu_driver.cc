@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api_types/time.h"
+#include "controller/base/files.h"
 #include "controller/base/subprocess.h"
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/ctl_lines.h"
@@ -133,7 +134,7 @@ StatusOr<std::unique_ptr<QemuDriver>> QemuDriver::New(Options options,
   std::shared_ptr<spdlog::logger> logger =
       options.logger ? options.logger : spdlog::default_logger();
   const int64_t tsc_khz =
-      TscKhzFromCpuinfo(ReadTextFile("/proc/cpuinfo")).value_or(0);
+      TscKhzFromCpuinfo(ReadFileOrEmpty("/proc/cpuinfo")).value_or(0);
   logger->info(
       "qemu driver: {} accel {}{}, guest image {}, TSC {} kHz", qemu,
       options.accel,
@@ -276,8 +277,9 @@ Status QemuDriver::WaitForQmpLocked(const std::string& dir,
     return status.ok();
   });
   if (!IsProcessAlive(qemu)) {
-    return InternalError("QEMU exited at start: " +
-                         Tail(ReadTextFile(dir + "/" + kQemuOutputFile), 2000));
+    return InternalError(
+        "QEMU exited at start: " +
+        Tail(ReadFileOrEmpty(dir + "/" + kQemuOutputFile), 2000));
   }
   if (!up) {
     return UnavailableError("QEMU did not answer QMP query-status within " +
@@ -296,7 +298,7 @@ StatusOr<VmInfo> QemuDriver::Inspect(const std::string& name) {
 StatusOr<VmInfo> QemuDriver::InspectLocked(const std::string& name) {
   const std::string dir = VmDir(name);
   ASSIGN_OR_RETURN(VmInfo info, ReadVmRecordInfo(dir, name));
-  const CtlState ctl = ParseCtlLines(ReadTextFile(dir + "/" + kCtlFile));
+  const CtlState ctl = ParseCtlLines(ReadFileOrEmpty(dir + "/" + kCtlFile));
   info.progress = ctl.progress;
   info.result = ctl.result;
   const std::optional<ShimPidRecord> pids = ReadRecord<ShimPidRecord>(
@@ -317,7 +319,7 @@ StatusOr<VmInfo> QemuDriver::InspectLocked(const std::string& name) {
   info.state = VmState::kExited;
   if (!info.result) info.result = ResultFromJobDisk(dir + "/" + kJobImage);
   const GuestExit guest =
-      DescribeGuestExit(ctl, ReadTextFile(dir + "/" + kConsoleFile),
+      DescribeGuestExit(ctl, ReadFileOrEmpty(dir + "/" + kConsoleFile),
                         exit ? DescribeExit(*exit) : "exit status unknown");
   info.oom_killed = guest.oom_killed;
   if (!info.result) info.exit_reason = guest.reason;
@@ -360,7 +362,7 @@ Status QemuDriver::StopLocked(const std::string& name,
     auto next_cancel = clock_.SteadyNow();
     WaitFor(grace, [&] {
       if (!IsProcessAlive(qemu)) return true;
-      if (!ParseCtlLines(ReadTextFile(dir + "/" + kCtlFile)).agent_started) {
+      if (!ParseCtlLines(ReadFileOrEmpty(dir + "/" + kCtlFile)).agent_started) {
         return true;
       }
       if (clock_.SteadyNow() >= next_cancel) {

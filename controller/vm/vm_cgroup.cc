@@ -9,17 +9,10 @@
 #include <set>
 #include <sstream>
 
+#include "controller/base/files.h"
+
 namespace kiln {
 namespace {
-
-// Reads the whole of `path`; nullopt when it cannot be opened.
-std::optional<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return std::nullopt;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // The value of "key N" in a flat-keyed cgroup file (memory.oom_control,
 // memory.events).
@@ -85,8 +78,8 @@ std::vector<std::string> CgroupProcsFiles(const VmCgroup& cgroup) {
 std::vector<pid_t> CgroupPids(const VmCgroup& cgroup) {
   std::set<pid_t> pids;
   for (const std::string& file : CgroupProcsFiles(cgroup)) {
-    std::optional<std::string> text = ReadSmallFile(file);
-    if (!text) continue;
+    StatusOr<std::string> text = ReadWholeFile(file);
+    if (!text.ok()) continue;
     std::istringstream in(*text);
     pid_t pid = 0;
     while (in >> pid) pids.insert(pid);
@@ -99,8 +92,8 @@ std::optional<int64_t> CgroupOomKills(const VmCgroup& cgroup) {
   const char* file = cgroup.version == CgroupVersion::kV2
                          ? "/memory.events"
                          : "/memory.oom_control";
-  std::optional<std::string> text = ReadSmallFile(cgroup.memory_dir + file);
-  if (!text) return std::nullopt;
+  StatusOr<std::string> text = ReadWholeFile(cgroup.memory_dir + file);
+  if (!text.ok()) return std::nullopt;
   return FlatKeyedValue(*text, "oom_kill");
 }
 

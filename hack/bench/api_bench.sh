@@ -16,10 +16,10 @@
 set -o errexit -o nounset -o pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=hack/bench/bench_lib.sh
+. "$root/hack/bench/bench_lib.sh"
 build_dir="$root/build-apibench"
 data_parent="$root/.cache/api-bench"
-record=0
-quiet_wait=60
 kubectl_bin="kubectl"
 
 usage() {
@@ -36,137 +36,56 @@ usage: hack/bench/api_bench.sh [--record] [--build-dir DIR] [--dir DIR]
 EOF
 }
 
-while [ $# -gt 0 ]; do
+# bench_option ARG [VALUE]: this driver's own options (bench_parse_args).
+bench_option() {
   case "$1" in
-    --record) record=1 ;;
-    --build-dir) build_dir="$2"; shift ;;
-    --dir) data_parent="$2"; shift ;;
-    --kubectl) kubectl_bin="$2"; shift ;;
-    --quiet-wait) quiet_wait="$2"; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    --kubectl) kubectl_bin="${2:?$1 needs a value}" ;;
+    *) return 1 ;;
   esac
-  shift
-done
+}
+bench_parse_args "$@"
 
 log() { echo "api_bench.sh: $*" >&2; }
 
 command -v "$kubectl_bin" >/dev/null || { log "no kubectl ($kubectl_bin)"; exit 1; }
 
 # --- build ------------------------------------------------------------------
-# -Wno-error=restrict: g++ 12 reports a false -Wrestrict at -O3 on
-# `"literal" + std::string` (GCC bug 105329).
 log "building kilnd and api_bench (Release) in $build_dir"
-build_log="$(mktemp)"
-if ! { cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-         -DCMAKE_CXX_FLAGS=-Wno-error=restrict &&
-       ninja -C "$build_dir" -j1 kilnd api_bench; } >"$build_log" 2>&1; then
-  cat "$build_log" >&2
-  rm -f "$build_log"
-  log "build failed"
-  exit 1
-fi
-rm -f "$build_log"
+bench_build "$build_dir" kilnd api_bench || { log "build failed"; exit 1; }
 kilnd="$build_dir/cmd/kilnd/kilnd"
 bench="$build_dir/hack/bench/api_bench"
 
-mkdir -p "$data_parent"
-work="$(mktemp -d "$data_parent/run-XXXXXX")"
-data="$work/data"
-mkdir -p "$data" "$work/client"
 kilnd_pid=""
 bench_pid=""
-stopped_status=0
-stop_pid() {  # PID: SIGTERM, up to 10 s, then SIGKILL. Fails if KILL was needed.
-  local pid="$1" i
-  stopped_status=0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 50); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      wait "$pid" 2>/dev/null || stopped_status=$?
-      return 0
-    fi
-    sleep 0.2
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || stopped_status=$?
-  return 1
-}
-cleanup() {
-  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-    stop_pid "$bench_pid" || true
-  fi
-  if [ -n "$kilnd_pid" ] && kill -0 "$kilnd_pid" 2>/dev/null; then
-    stop_pid "$kilnd_pid" || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_setup_work "$data_parent" bench_pid kilnd_pid
+data="$work/data"
+mkdir -p "$data" "$work/client"
 
 # --- machine ----------------------------------------------------------------
-cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-ram_gib="$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
-fs_type="$(df --output=fstype "$data_parent" | tail -n1 | tr -d ' ')"
-fs_source="$(df --output=source "$data_parent" | tail -n1 | tr -d ' ')"
 kubectl_version="$("$kubectl_bin" version --client 2>/dev/null | sed -n 's/^Client Version: //p')"
-machine="$(nproc) × ${cpu_model:-unknown CPU}, ${ram_gib} GiB RAM, Linux $(uname -r), data dir on $fs_type ($fs_source)"
-log "machine: $machine"
-
-# Busy share of all CPUs over one second, in percent.
-cpu_busy_pct() {
-  local a b
-  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
-  local busy=0 total=0 i d
-  for i in 1 2 3 4 5 6 7 8; do
-    d=$((b[i] - a[i])); total=$((total + d))
-    [ "$i" -ne 4 ] && [ "$i" -ne 5 ] && busy=$((busy + d))
-  done
-  echo $((total > 0 ? 100 * busy / total : 0))
-}
-
-# Other engineers share this machine: give their builds a chance to finish.
-waited=0
-busy="$(cpu_busy_pct)"
-while [ "$busy" -gt 25 ] && [ "$waited" -lt "$quiet_wait" ]; do
-  [ "$waited" -eq 0 ] && log "machine busy (${busy}% CPU); waiting up to ${quiet_wait}s for quiet"
-  sleep 4; waited=$((waited + 5))
-  busy="$(cpu_busy_pct)"
-done
-log "CPU busy before the run: ${busy}%"
-busy_before="$busy"
+bench_begin "$data_parent" "$quiet_wait"
 
 # --- kilnd ------------------------------------------------------------------
 notes="$work/notes.md"
 : >"$notes"
-touch "$work/kilnd.log"
 start_kilnd() {
-  local before i
-  before="$(grep -c 'kilnd ready' "$work/kilnd.log" || true)"
-  "$kilnd" --data-dir "$data" --listen 127.0.0.1:0 \
-    --capacity-cpus 100000 --capacity-memory 100000Gi --max-builds 100000 \
-    --max-watches-per-client 5000 >>"$work/kilnd.log" 2>&1 &
-  kilnd_pid=$!
-  for i in $(seq 1 150); do
-    if [ "$(grep -c 'kilnd ready' "$work/kilnd.log")" -gt "${before:-0}" ]; then
-      log "kilnd (pid $kilnd_pid) $(grep 'kilnd ready' "$work/kilnd.log" | tail -n1 | sed 's/.*kilnd ready/ready/')"
-      return 0
-    fi
-    kill -0 "$kilnd_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  tail -n 5 "$work/kilnd.log" >&2
-  log "kilnd did not become ready"
-  exit 1
+  if ! bench_start_kilnd "$kilnd" "$work/kilnd.log" --data-dir "$data" \
+      --listen 127.0.0.1:0 --capacity-cpus 100000 --capacity-memory 100000Gi \
+      --max-builds 100000 --max-watches-per-client 5000; then
+    log "kilnd did not become ready"
+    exit 1
+  fi
+  kilnd_pid="$bench_kilnd_pid"
+  log "kilnd (pid $kilnd_pid) $(grep 'kilnd ready' "$work/kilnd.log" | tail -n1 | sed 's/.*kilnd ready/ready/')"
 }
 restart_kilnd() {  # REASON
-  if ! stop_pid "$kilnd_pid"; then
+  if ! bench_stop "$kilnd_pid"; then
     log "kilnd did not exit within 10 s of SIGTERM; killed"
     echo "- kilnd did not exit within 10 s of SIGTERM ($1); it was killed with SIGKILL." >>"$notes"
-  elif [ "$stopped_status" -ne 0 ]; then
+  elif [ "$bench_stop_status" -ne 0 ]; then
     # A clean shutdown exits 0; anything else (e.g. 134 = SIGABRT) is a bug.
-    log "kilnd exited with status $stopped_status on SIGTERM ($1)"
-    echo "- On SIGTERM ($1) kilnd exited with status $stopped_status (134 = SIGABRT, 139 = SIGSEGV); its last log lines: \`$(tail -n 3 "$work/kilnd.log" | tr '\n' ' ' | tr -d '`')\`" >>"$notes"
+    log "kilnd exited with status $bench_stop_status on SIGTERM ($1)"
+    echo "- On SIGTERM ($1) kilnd exited with status $bench_stop_status (134 = SIGABRT, 139 = SIGSEGV); its last log lines: \`$(tail -n 3 "$work/kilnd.log" | tr '\n' ' ' | tr -d '`')\`" >>"$notes"
   fi
   kilnd_pid=""
   start_kilnd
@@ -249,12 +168,7 @@ section="$work/section.md"
   echo "against kilnd's CA, bearer token from the kubeconfig) on the same 2 cores."
   echo
   cat "$work/table.md"
-  if [ -s "$notes" ]; then
-    echo
-    echo "What happened during the run:"
-    echo
-    cat "$notes"
-  fi
+  bench_print_notes "$notes"
   echo
   cat <<'EOF'
 How to read it:
@@ -316,29 +230,5 @@ How to read it:
 EOF
 } >"$section"
 
-doc="$root/docs/benchmarks.md"
-if [ ! -f "$doc" ]; then
-  mkdir -p "$(dirname "$doc")"
-  cat >"$doc" <<'EOF'
-# Benchmarks
-
-Measured figures, with the machine they were measured on. Each section is
-produced by a script under `hack/bench/`; rerun it to refresh the section
-(benchmarks are not tests: ctest and CI never run them).
-
-EOF
-fi
-# Replace the "## API server" section (up to the next "## " heading) or
-# append it; everything else in the file is copied unchanged.
-awk -v section="$section" '
-  function emit(   line) {
-    while ((getline line < section) > 0) { print line; last = line }
-    close(section); done = 1
-  }
-  /^## / { if (skipping) { skipping = 0; print "" } }
-  /^## API server[[:space:]]*$/ { emit(); skipping = 1; next }
-  !skipping { print; last = $0 }
-  END { if (!done) { if (last != "") print ""; emit() } }
-' "$doc" >"$work/benchmarks.md"
-cp "$work/benchmarks.md" "$doc"
+bench_record_section "API server" "$section"
 log "recorded the API server section in docs/benchmarks.md"

@@ -9,8 +9,9 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string_view>
+
+#include "controller/base/files.h"
 
 namespace kiln::bench {
 namespace {
@@ -57,13 +58,11 @@ StatusOr<double> RunOnce(const std::vector<std::string>& argv,
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return seconds;
-  std::ifstream e(err);
-  std::stringstream text;
-  text << e.rdbuf();
+  const std::string text = ReadFileOrEmpty(err);
   return InternalError(
       argv[0] + " exited with status " +
       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ": " +
-      text.str().substr(0, 500));
+      text.substr(0, 500));
 }
 
 // Table rows (lines minus the header) or, for JSON, the items' count.

@@ -7,33 +7,19 @@
 #include <sstream>
 #include <string>
 
+#include "controller/base/files.h"
+#include "hack/bench/cpu_share.h"
+
 namespace kiln::bench {
 namespace {
 
 double ClockTicks() { return static_cast<double>(sysconf(_SC_CLK_TCK)); }
 
-// Busy and total CPU seconds of the whole machine since boot.
-bool ReadMachine(double* busy_s, double* total_s) {
-  std::ifstream in("/proc/stat");
-  std::string label;
-  long long user, nice, system, idle, iowait, irq, softirq, steal;
-  if (!(in >> label >> user >> nice >> system >> idle >> iowait >> irq >>
-        softirq >> steal) ||
-      label != "cpu") {
-    return false;
-  }
-  const long long busy = user + nice + system + irq + softirq + steal;
-  *busy_s = busy / ClockTicks();
-  *total_s = (busy + idle + iowait) / ClockTicks();
-  return true;
-}
-
 }  // namespace
 
 double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  const std::string text =
+      ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/stat");
   size_t paren = text.rfind(')');  // the command name may hold spaces
   if (paren == std::string::npos) return 0;
   std::istringstream fields(text.substr(paren + 2));
@@ -70,7 +56,7 @@ nlohmann::json ToJson(const CpuSplit& s) {
 }
 
 CpuSplitMeter::CpuSplitMeter(pid_t server_pid) : server_pid_(server_pid) {
-  if (!ReadMachine(&busy_s_, &total_s_)) busy_s_ = total_s_ = -1;
+  if (!ReadMachineCpuSeconds(&busy_s_, &total_s_)) busy_s_ = total_s_ = -1;
   server_s_ = ProcessCpuSeconds(server_pid_);
   bench_s_ = ProcessCpuSeconds(getpid());
 }
@@ -78,7 +64,7 @@ CpuSplitMeter::CpuSplitMeter(pid_t server_pid) : server_pid_(server_pid) {
 CpuSplit CpuSplitMeter::Read() const {
   CpuSplit split;
   double busy, total;
-  if (total_s_ < 0 || !ReadMachine(&busy, &total)) return split;
+  if (total_s_ < 0 || !ReadMachineCpuSeconds(&busy, &total)) return split;
   const double d_total = total - total_s_;
   if (d_total <= 0) return split;
   const double server = ProcessCpuSeconds(server_pid_) - server_s_;

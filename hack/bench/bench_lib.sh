@@ -1,7 +1,38 @@
 # Shell helpers for the benchmark drivers in hack/bench (sourced, not run):
 # the Release build, the machine's description, waiting for a quiet
-# machine, stopping a process, and replacing one section of
-# docs/benchmarks.md. Callers set `root` and define `log`.
+# machine, starting kilnd, stopping a process, a free port, and replacing
+# one section of docs/benchmarks.md. Callers set `root` and define `log`.
+
+# The options every driver takes (bench_parse_args); a driver sets its own
+# build_dir and data_parent defaults.
+record=0
+quiet_wait=60
+
+# bench_parse_args ARGS...: parses the driver's command line. --record,
+# --build-dir DIR, --dir DIR (data_parent), --quiet-wait SECONDS and
+# -h/--help (the driver's `usage`) are handled here; any other option goes
+# to the driver's `bench_option ARG [VALUE]`, if it defines one, which sets
+# what it names and sets bench_shift=1 when it takes no value, or returns 1
+# for an option it does not know (then: usage, exit 2).
+bench_parse_args() {
+  while [ $# -gt 0 ]; do
+    bench_shift=2
+    case "$1" in
+      --record) record=1; bench_shift=1 ;;
+      --build-dir) build_dir="${2:?$1 needs a value}" ;;
+      --dir) data_parent="${2:?$1 needs a value}" ;;
+      --quiet-wait) quiet_wait="${2:?$1 needs a value}" ;;
+      -h|--help) usage; exit 0 ;;
+      *)
+        if ! declare -F bench_option >/dev/null || ! bench_option "$@"; then
+          usage >&2
+          exit 2
+        fi
+        ;;
+    esac
+    shift "$bench_shift"
+  done
+}
 
 # bench_build BUILD_DIR TARGET...: configures a Release build and builds the
 # targets with -j1 (the machine is shared); prints the log on failure.
@@ -78,11 +109,46 @@ bench_stop() {
   return 1
 }
 
+# bench_start_kilnd KILND LOG ARGS...: starts `KILND ARGS...` in the
+# background with stdout and stderr appended to LOG and waits up to 30 s for
+# a new "kilnd ready" line in LOG (LOG may hold earlier runs). Sets
+# bench_kilnd_pid. Fails, after printing LOG's last lines, when kilnd exits
+# or is not ready by then.
+bench_kilnd_pid=""
+bench_start_kilnd() {
+  local kilnd="$1" log_file="$2" before i
+  shift 2
+  touch "$log_file"
+  before="$(grep -c 'kilnd ready' "$log_file" || true)"
+  "$kilnd" "$@" >>"$log_file" 2>&1 &
+  bench_kilnd_pid=$!
+  for i in $(seq 1 300); do
+    if [ "$(grep -c 'kilnd ready' "$log_file" || true)" -gt "$before" ]; then
+      return 0
+    fi
+    kill -0 "$bench_kilnd_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -n 5 "$log_file" >&2
+  return 1
+}
+
 # bench_record_section TITLE FILE: replaces the "## TITLE" section of
 # docs/benchmarks.md (up to the next "## " heading) with FILE, or appends
-# it; everything else in the document is kept as it is.
+# it; everything else in the document is kept as it is. Creates the
+# document when it is missing.
 bench_record_section() {
   local title="$1" section="$2" doc="$root/docs/benchmarks.md" tmp
+  if [ ! -f "$doc" ]; then
+    mkdir -p "$(dirname "$doc")"
+    cat >"$doc" <<'EOF'
+# Benchmarks
+
+Measured figures, with the machine they were measured on. Each section is
+produced by a script under `hack/bench/`; rerun it to refresh the section
+(benchmarks are not tests: ctest and CI never run them).
+EOF
+  fi
   tmp="$(mktemp)"
   awk -v title="## $title" -v section="$section" '
     function emit(   line) {
@@ -96,6 +162,39 @@ bench_record_section() {
   ' "$doc" >"$tmp"
   cat "$tmp" >"$doc"
   rm -f "$tmp"
+}
+
+# bench_setup_work PARENT PID_VAR...: creates a fresh scratch directory
+# under PARENT, sets `work` to it, and traps EXIT to stop (bench_stop) the
+# processes whose pids the variables PID_VAR... hold at that time and then
+# remove `work`; INT and TERM exit 130 (running that trap).
+bench_pid_vars=()
+bench_setup_work() {
+  mkdir -p "$1"
+  work="$(mktemp -d "$1/run-XXXXXX")"
+  shift
+  bench_pid_vars=("$@")
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+  local var pid
+  for var in "${bench_pid_vars[@]}"; do
+    pid="${!var:-}"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then bench_stop "$pid" || true; fi
+  done
+  rm -rf "$work"
+}
+
+# bench_print_notes FILE: "What happened during the run:" and FILE, for a
+# recorded section, when FILE is not empty.
+bench_print_notes() {
+  if [ -s "$1" ]; then
+    echo
+    echo "What happened during the run:"
+    echo
+    cat "$1"
+  fi
 }
 
 # bench_begin DIR QUIET_WAIT: sets `machine` (bench_machine DIR) and

@@ -24,8 +24,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/hack/bench/bench_lib.sh"
 build_dir="$root/build-buildbench"
 data_parent="$root/.cache/build-bench"
-record=0
-quiet_wait=60
 builds=30
 overhead_runs=5
 window=60
@@ -65,26 +63,22 @@ usage: hack/bench/build_bench.sh [--record] [--build-dir DIR] [--dir DIR]
 EOF
 }
 
-while [ $# -gt 0 ]; do
+# bench_option ARG [VALUE]: this driver's own options (bench_parse_args).
+bench_option() {
   case "$1" in
-    --record) record=1 ;;
-    --build-dir) build_dir="$2"; shift ;;
-    --dir) data_parent="$2"; shift ;;
-    --quiet-wait) quiet_wait="$2"; shift ;;
-    --builds) builds="$2"; shift ;;
-    --overhead-runs) overhead_runs="$2"; shift ;;
-    --window) window="$2"; shift ;;
-    --recovery-builds) recovery_builds="$2"; shift ;;
-    --phases) phases="$2"; shift ;;
-    --log-lines) log_lines="$2"; shift ;;
-    --log-interval-ms) log_interval_ms="$2"; shift ;;
-    --log-followers) log_followers="$2"; shift ;;
-    --log-builds) log_builds="$2"; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    --builds) builds="${2:?$1 needs a value}" ;;
+    --overhead-runs) overhead_runs="${2:?$1 needs a value}" ;;
+    --window) window="${2:?$1 needs a value}" ;;
+    --recovery-builds) recovery_builds="${2:?$1 needs a value}" ;;
+    --phases) phases="${2:?$1 needs a value}" ;;
+    --log-lines) log_lines="${2:?$1 needs a value}" ;;
+    --log-interval-ms) log_interval_ms="${2:?$1 needs a value}" ;;
+    --log-followers) log_followers="${2:?$1 needs a value}" ;;
+    --log-builds) log_builds="${2:?$1 needs a value}" ;;
+    *) return 1 ;;
   esac
-  shift
-done
+}
+bench_parse_args "$@"
 
 log() { echo "build_bench.sh: $*" >&2; }
 
@@ -110,42 +104,26 @@ kilnd="$build_dir/cmd/kilnd/kilnd"
 bench="$build_dir/hack/bench/build_bench"
 fake_agent="$build_dir/tests/controller/vm/fake_agent"
 
-mkdir -p "$data_parent"
-work="$(mktemp -d "$data_parent/run-XXXXXX")"
 kilnd_pid=""
 bench_pid=""
-cleanup() {
-  for pid in "$bench_pid" "$kilnd_pid"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then bench_stop "$pid" || true; fi
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_setup_work "$data_parent" bench_pid kilnd_pid
 
 bench_begin "$data_parent" "$quiet_wait"
-
 
 notes="$work/notes.md"
 : >"$notes"
 # start_kilnd DATA_DIR ARGS...: starts kilnd, waits for "kilnd ready".
 start_kilnd() {
-  local data="$1" i
+  local data="$1"
   shift
   : >"$work/kilnd.log"
-  "$kilnd" --data-dir "$data" --listen 127.0.0.1:0 "$@" >"$work/kilnd.log" 2>&1 &
-  kilnd_pid=$!
-  for i in $(seq 1 300); do
-    if grep -q 'kilnd ready' "$work/kilnd.log"; then
-      log "kilnd (pid $kilnd_pid) $(grep 'kilnd ready' "$work/kilnd.log" | sed 's/.*kilnd ready/ready/')"
-      return 0
-    fi
-    kill -0 "$kilnd_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  tail -n 5 "$work/kilnd.log" >&2
-  log "kilnd did not become ready"
-  exit 1
+  if ! bench_start_kilnd "$kilnd" "$work/kilnd.log" --data-dir "$data" \
+      --listen 127.0.0.1:0 "$@"; then
+    log "kilnd did not become ready"
+    exit 1
+  fi
+  kilnd_pid="$bench_kilnd_pid"
+  log "kilnd (pid $kilnd_pid) $(grep 'kilnd ready' "$work/kilnd.log" | sed 's/.*kilnd ready/ready/')"
 }
 # stop_kilnd WHEN: a clean shutdown exits 0 within 10 s; anything else is
 # noted in the report.
@@ -250,12 +228,7 @@ if want log-latency; then
     echo "the same 2 cores."
     echo
     cat "$work/log-table.md"
-    if [ -s "$notes" ]; then
-      echo
-      echo "What happened during the run:"
-      echo
-      cat "$notes"
-    fi
+    bench_print_notes "$notes"
     echo
     cat <<'NOTES'
 How to read it:
@@ -305,12 +278,7 @@ section="$work/section.md"
   echo "runs each Build's kiln-agent in its own namespaces and cgroup."
   echo
   cat "$work/table.md"
-  if [ -s "$notes" ]; then
-    echo
-    echo "What happened during the run:"
-    echo
-    cat "$notes"
-  fi
+  bench_print_notes "$notes"
   echo
   cat <<'NOTES'
 How to read it:

@@ -9,10 +9,8 @@
 #include "hack/bench/write_load.h"
 
 namespace kiln::bench {
-namespace {
 
-// Busy and total seconds of all CPUs since boot, from the "cpu" line.
-bool ReadMachine(double* busy_s, double* total_s) {
+bool ReadMachineCpuSeconds(double* busy_s, double* total_s) {
   std::ifstream in("/proc/stat");
   std::string label;
   long long user, nice, system, idle, iowait, irq, softirq, steal;
@@ -28,17 +26,15 @@ bool ReadMachine(double* busy_s, double* total_s) {
   return true;
 }
 
-}  // namespace
-
 CpuShareMeter::CpuShareMeter() : own_s_(ProcessCpuSeconds()) {
-  if (!ReadMachine(&machine_busy_s_, &machine_total_s_)) {
+  if (!ReadMachineCpuSeconds(&machine_busy_s_, &machine_total_s_)) {
     machine_busy_s_ = machine_total_s_ = -1;
   }
 }
 
 double CpuShareMeter::OthersShare() const {
   double busy, total;
-  if (machine_total_s_ < 0 || !ReadMachine(&busy, &total)) return 0;
+  if (machine_total_s_ < 0 || !ReadMachineCpuSeconds(&busy, &total)) return 0;
   const double d_total = total - machine_total_s_;
   if (d_total <= 0) return 0;
   const double others =

@@ -6,6 +6,10 @@
 
 namespace kiln::bench {
 
+// Busy and total seconds of all CPUs since boot, from /proc/stat's "cpu"
+// line. False when it cannot be read.
+bool ReadMachineCpuSeconds(double* busy_s, double* total_s);
+
 class CpuShareMeter {
  public:
   // Starts measuring now.

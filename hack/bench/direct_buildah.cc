@@ -3,13 +3,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "cmd/kiln-agent/buildah_command.h"
 #include "cmd/kiln-agent/containers_config.h"
 #include "cmd/kiln-agent/inline_source.h"
 #include "cmd/kiln-agent/mount_cleanup.h"
 #include "cmd/kiln-agent/subprocess.h"
+#include "controller/base/files.h"
 #include "hack/bench/build_submit.h"
 
 namespace kiln::bench {
@@ -24,13 +24,6 @@ Status Write(const fs::path& path, const std::string& text) {
   out.close();
   if (!out) return InternalError("cannot write " + path.string());
   return OkStatus();
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Runs `argv`; Internal with the output's tail unless it exits 0.
@@ -59,7 +52,7 @@ StatusOr<BuildahConfig> WriteConfig(const std::string& registry,
   c.storage_root = (dir / "storage").string();
   c.run_root = (dir / "run").string();
   c.storage_driver =
-      ChooseStorageDriver(c.storage_root, ReadAll("/proc/filesystems"));
+      ChooseStorageDriver(c.storage_root, ReadFileOrEmpty("/proc/filesystems"));
   c.registries_conf = (conf / "registries.conf").string();
   c.registries_conf_dir = (conf / "registries.conf.d").string();
   c.short_name_alias_conf = (conf / "short-name-aliases.conf").string();

@@ -21,8 +21,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/hack/bench/bench_lib.sh"
 build_dir="$root/build-buildbench"
 data_parent="$root/.cache/driver-bench"
-record=0
-quiet_wait=60
 runs=5
 concurrent=3
 
@@ -42,19 +40,15 @@ usage: hack/bench/driver_bench.sh [--record] [--build-dir DIR] [--dir DIR]
 EOF
 }
 
-while [ $# -gt 0 ]; do
+# bench_option ARG [VALUE]: this driver's own options (bench_parse_args).
+bench_option() {
   case "$1" in
-    --record) record=1 ;;
-    --build-dir) build_dir="$2"; shift ;;
-    --dir) data_parent="$2"; shift ;;
-    --quiet-wait) quiet_wait="$2"; shift ;;
-    --runs) runs="$2"; shift ;;
-    --concurrent) concurrent="$2"; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    --runs) runs="${2:?$1 needs a value}" ;;
+    --concurrent) concurrent="${2:?$1 needs a value}" ;;
+    *) return 1 ;;
   esac
-  shift
-done
+}
+bench_parse_args "$@"
 
 log() { echo "driver_bench.sh: $*" >&2; }
 [ "$(id -u)" -eq 0 ] || { log "needs root (hack/build-guest-image.sh)"; exit 1; }
@@ -85,22 +79,16 @@ bench_begin "$data_parent" "$quiet_wait"
 
 # start_kilnd DRIVER ARGS...: kilnd with plain HTTP on loopback.
 start_kilnd() {
-  local d="$1" port i
+  local d="$1" port ok=0
   shift
   port="$(bench_free_port)"
   kilnd_data[$d]="$work/$d"
   kilnd_url[$d]="http://127.0.0.1:$port/apis/kiln.dev/v1/namespaces/default/builds"
-  "$kilnd" --data-dir "${kilnd_data[$d]}" --listen "127.0.0.1:$port" --insecure-dev \
-    --driver "$d" --embedded-registry "127.0.0.1:$(bench_free_port)" "$@" >"$work/$d.log" 2>&1 &
-  kilnd_pid[$d]=$!
-  for i in $(seq 1 300); do
-    grep -qs 'kilnd ready' "$work/$d.log" && return 0
-    kill -0 "${kilnd_pid[$d]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  tail -n 5 "$work/$d.log" >&2
-  log "kilnd --driver $d did not become ready"
-  exit 1
+  bench_start_kilnd "$kilnd" "$work/$d.log" --data-dir "${kilnd_data[$d]}" \
+    --listen "127.0.0.1:$port" --insecure-dev --driver "$d" \
+    --embedded-registry "127.0.0.1:$(bench_free_port)" "$@" || ok=$?
+  kilnd_pid[$d]="$bench_kilnd_pid"
+  [ "$ok" -eq 0 ] || { log "kilnd --driver $d did not become ready"; exit 1; }
 }
 start_kilnd process --capacity-cpus 2 --capacity-memory 8Gi --max-builds 2
 start_kilnd qemu --guest-image "$image" --capacity-cpus 16 --capacity-memory 24Gi \

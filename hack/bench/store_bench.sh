@@ -10,12 +10,12 @@
 set -o errexit -o nounset -o pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=hack/bench/bench_lib.sh
+. "$root/hack/bench/bench_lib.sh"
 build_dir="$root/build-bench"
-data_dir="$root/.cache/store-bench"
-record=0
+data_parent="$root/.cache/store-bench"
 etcd_port=23790
 peer_port=23800
-quiet_wait=60
 
 usage() {
   cat <<EOF
@@ -30,89 +30,32 @@ usage: hack/bench/store_bench.sh [--record] [--build-dir DIR] [--dir DIR]
 EOF
 }
 
-while [ $# -gt 0 ]; do
+# bench_option ARG [VALUE]: this driver's own options (bench_parse_args).
+bench_option() {
   case "$1" in
-    --record) record=1 ;;
-    --build-dir) build_dir="$2"; shift ;;
-    --dir) data_dir="$2"; shift ;;
-    --etcd-port) etcd_port="$2"; peer_port=$((etcd_port + 10)); shift ;;
-    --quiet-wait) quiet_wait="$2"; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    --etcd-port) etcd_port="${2:?$1 needs a value}"; peer_port=$((etcd_port + 10)) ;;
+    *) return 1 ;;
   esac
-  shift
-done
+}
+bench_parse_args "$@"
 
 log() { echo "store_bench.sh: $*" >&2; }
 
 # --- build ------------------------------------------------------------------
-# -Wno-error=restrict: g++ 12 reports a false -Wrestrict at -O3 on
-# `"literal" + std::string` (GCC bug 105329), which -Werror turns into a
-# failed Release build of api_types/image_reference.cc.
 log "building store_bench (Release) in $build_dir"
-build_log="$(mktemp)"
-if ! { cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-         -DCMAKE_CXX_FLAGS=-Wno-error=restrict &&
-       ninja -C "$build_dir" -j1 store_bench; } >"$build_log" 2>&1; then
-  cat "$build_log" >&2
-  rm -f "$build_log"
-  log "build failed"
-  exit 1
-fi
-rm -f "$build_log"
+bench_build "$build_dir" store_bench || { log "build failed"; exit 1; }
 bench="$build_dir/hack/bench/store_bench"
 
-mkdir -p "$data_dir"
-work="$(mktemp -d "$data_dir/run-XXXXXX")"
 etcd_pid=""
 bench_pid=""
-cleanup() {
-  if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
-    kill "$bench_pid" 2>/dev/null || true
-    wait "$bench_pid" 2>/dev/null || true
-  fi
-  if [ -n "$etcd_pid" ] && kill -0 "$etcd_pid" 2>/dev/null; then
-    kill "$etcd_pid" 2>/dev/null || true
-    wait "$etcd_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_setup_work "$data_parent" bench_pid etcd_pid
 
 # --- machine ----------------------------------------------------------------
-cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-ram_gib="$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
-fs_type="$(df --output=fstype "$data_dir" | tail -n1 | tr -d ' ')"
-fs_source="$(df --output=source "$data_dir" | tail -n1 | tr -d ' ')"
-machine="$(nproc) × ${cpu_model:-unknown CPU}, ${ram_gib} GiB RAM, Linux $(uname -r), data dir on $fs_type ($fs_source)"
+fs_type="$(df --output=fstype "$data_parent" | tail -n1 | tr -d ' ')"
 case "$fs_type" in
-  tmpfs|ramfs) log "WARNING: $data_dir is on $fs_type: fsync is free there; use --dir on a disk" ;;
+  tmpfs|ramfs) log "WARNING: $data_parent is on $fs_type: fsync is free there; use --dir on a disk" ;;
 esac
-log "machine: $machine"
-
-# Busy share of all CPUs over one second, in percent.
-cpu_busy_pct() {
-  local a b
-  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
-  local busy=0 total=0 i d
-  for i in 1 2 3 4 5 6 7 8; do
-    d=$((b[i] - a[i])); total=$((total + d))
-    [ "$i" -ne 4 ] && [ "$i" -ne 5 ] && busy=$((busy + d))
-  done
-  echo $((total > 0 ? 100 * busy / total : 0))
-}
-
-# Other engineers share this machine: give their builds a chance to finish.
-waited=0
-busy="$(cpu_busy_pct)"
-while [ "$busy" -gt 25 ] && [ "$waited" -lt "$quiet_wait" ]; do
-  [ "$waited" -eq 0 ] && log "machine busy (${busy}% CPU); waiting up to ${quiet_wait}s for quiet"
-  sleep 4; waited=$((waited + 5))
-  busy="$(cpu_busy_pct)"
-done
-log "CPU busy before the run: ${busy}%"
-busy_before="$busy"
+bench_begin "$data_parent" "$quiet_wait"
 
 # --- etcd -------------------------------------------------------------------
 # A throwaway single-member etcd on loopback, data on the same filesystem as
@@ -231,33 +174,5 @@ How to read it:
 EOF
 } >"$section"
 
-doc="$root/docs/benchmarks.md"
-if [ ! -f "$doc" ]; then
-  mkdir -p "$(dirname "$doc")"
-  cat >"$doc" <<'EOF'
-# Benchmarks
-
-Measured figures, with the machine they were measured on. Each section is
-produced by a script under `hack/bench/`; rerun it to refresh the section
-(benchmarks are not tests: ctest and CI never run them).
-
-To reproduce the store figures: `hack/bench/store_bench.sh` (prints the
-tables), `hack/bench/store_bench.sh --record` (rewrites the "Store" section
-below).
-
-EOF
-fi
-# Replace the "## Store" section (up to the next "## " heading) or append it;
-# everything else in the file is copied unchanged.
-awk -v section="$section" '
-  function emit(   line) {
-    while ((getline line < section) > 0) { print line; last = line }
-    close(section); done = 1
-  }
-  /^## / { if (skipping) { skipping = 0; print "" } }
-  /^## Store[[:space:]]*$/ { emit(); skipping = 1; next }
-  !skipping { print; last = $0 }
-  END { if (!done) { if (last != "") print ""; emit() } }
-' "$doc" >"$work/benchmarks.md"
-cp "$work/benchmarks.md" "$doc"
+bench_record_section "Store" "$section"
 log "recorded the Store section in docs/benchmarks.md"

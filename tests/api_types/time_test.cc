@@ -30,6 +30,24 @@ TEST(TimeTest, FormatsUtcWithSecondPrecision) {
             "2024-02-29T23:59:59Z");
 }
 
+TEST(TimeTest, FormatsSubsecondDigits) {
+  using std::chrono::nanoseconds;
+  using Nanos = std::chrono::sys_time<nanoseconds>;
+  const Nanos t = Nanos(Make(2026, 11, 28, 19, 0, 0)) + nanoseconds(123456789);
+  EXPECT_EQ(FormatRfc3339(t, SubsecondDigits::kNanos),
+            "2026-11-28T19:00:00.123456789Z");
+  EXPECT_EQ(FormatRfc3339(t, SubsecondDigits::kMicros),
+            "2026-11-28T19:00:00.123456Z");  // truncated, not rounded
+  EXPECT_EQ(FormatRfc3339(Nanos{}, SubsecondDigits::kNanos),
+            "1970-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(FormatRfc3339(Nanos(Make(2026, 11, 28, 19, 0, 0)) + nanoseconds(5),
+                          SubsecondDigits::kNanos),
+            "2026-11-28T19:00:00.000000005Z");
+  // Before the epoch the fraction still counts up from the whole second.
+  EXPECT_EQ(FormatRfc3339(Nanos{} - nanoseconds(1), SubsecondDigits::kMicros),
+            "1969-12-31T23:59:59.999999Z");
+}
+
 TEST(TimeTest, ParsesZulu) {
   EXPECT_EQ(ParseRfc3339("2026-11-28T14:55:03Z"),
             Make(2026, 11, 28, 14, 55, 3));

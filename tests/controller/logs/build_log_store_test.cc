@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "api_types/time.h"
 #include "controller/logs/log_index.h"
 #include "controller/logs/log_timestamps.h"
 #include "tests/controller/logs/logs_test_util.h"
@@ -195,8 +197,12 @@ TEST_F(BuildLogStoreTest, LinesNotYetIndexedGetTheLogModificationTime) {
   LogReadOptions options;
   options.timestamps = true;
   ASSERT_OK_AND_ASSIGN(LogChunk chunk, Read(options));
-  EXPECT_EQ(chunk.data, "2026-11-28T19:00:00.000000000Z one\n" +
-                            FormatRfc3339Nano(mtime) + " two\n");
+  EXPECT_EQ(chunk.data,
+            "2026-11-28T19:00:00.000000000Z one\n" +
+                FormatRfc3339(std::chrono::sys_time<std::chrono::nanoseconds>(
+                                  std::chrono::nanoseconds(mtime)),
+                              SubsecondDigits::kNanos) +
+                " two\n");
 }
 
 TEST_F(BuildLogStoreTest, DeleteRemovesLogAndIndex) {

@@ -11,11 +11,13 @@ constexpr int64_t kSecond = 1'000'000'000;
 // 2026-11-28T19:00:00Z
 constexpr int64_t kBase = 1795892400 * kSecond;
 
-TEST(LogTimestampsTest, FormatsRfc3339WithNineFractionDigits) {
-  EXPECT_EQ(FormatRfc3339Nano(0), "1970-01-01T00:00:00.000000000Z");
-  EXPECT_EQ(FormatRfc3339Nano(kBase + 123456789),
-            "2026-11-28T19:00:00.123456789Z");
-  EXPECT_EQ(FormatRfc3339Nano(kBase + 5), "2026-11-28T19:00:00.000000005Z");
+TEST(LogTimestampsTest, StampsWithNineFractionDigits) {
+  EXPECT_EQ(AddTimestamps("a\n", 0, {{0, 0}}, 0),
+            "1970-01-01T00:00:00.000000000Z a\n");
+  EXPECT_EQ(AddTimestamps("a\n", 0, {{0, kBase + 123456789}}, 0),
+            "2026-11-28T19:00:00.123456789Z a\n");
+  EXPECT_EQ(AddTimestamps("a\n", 0, {{0, kBase + 5}}, 0),
+            "2026-11-28T19:00:00.000000005Z a\n");
 }
 
 TEST(LogTimestampsTest, PrefixesEachLineWithItsRecord) {
