@@ -59,9 +59,4 @@ void DecodeCondition(ObjectReader& r, Condition* out) {
   r.Time("lastTransitionTime", &out->last_transition_time);
 }
 
-StatusOr<Condition> ConditionFromJson(const nlohmann::json& j,
-                                      std::vector<FieldError>* errors) {
-  return DecodeTopLevel<Condition>(j, errors, DecodeCondition);
-}
-
 }  // namespace kiln

@@ -22,11 +22,6 @@ std::optional<ConditionStatus> ParseConditionStatus(std::string_view text);
 
 nlohmann::json ToJson(const Condition& condition);
 
-// Errors: InvalidArgument listing every field error (paths relative to the
-// condition: "status"); `errors`, when not null, receives the list.
-StatusOr<Condition> ConditionFromJson(
-    const nlohmann::json& j, std::vector<FieldError>* errors = nullptr);
-
 // Building block for decoders of objects holding conditions.
 void DecodeCondition(ObjectReader& r, Condition* out);
 

@@ -11,12 +11,19 @@
 
 namespace kiln {
 
+// The built-in defaults: kilnd's --default-cpus, --default-memory-mib and
+// --default-timeout-seconds start from these, and code that meets a Build
+// with the field unset (admission always sets it) falls back to them.
+inline constexpr int64_t kDefaultBuildCpus = 1;
+inline constexpr int64_t kDefaultBuildMemoryMiB = 1024;
+inline constexpr int64_t kDefaultBuildTimeoutSeconds = 600;
+
 // Values for fields the client left unset; the server fills these from its
 // flags.
 struct BuildDefaults {
-  int64_t cpus = 1;
-  int64_t memory_mib = 1024;
-  int64_t timeout_seconds = 600;
+  int64_t cpus = kDefaultBuildCpus;
+  int64_t memory_mib = kDefaultBuildMemoryMiB;
+  int64_t timeout_seconds = kDefaultBuildTimeoutSeconds;
   std::string dockerfile = "Dockerfile";
   std::string namespace_ = "default";
 };

@@ -83,14 +83,4 @@ void CheckTypeMeta(ObjectReader& r, std::string_view api_version,
   CheckConstant(r, "kind", kind, options.require_type_meta);
 }
 
-StatusOr<ObjectMeta> ObjectMetaFromJson(const nlohmann::json& j,
-                                        std::vector<FieldError>* errors) {
-  return DecodeTopLevel<ObjectMeta>(j, errors, DecodeObjectMeta);
-}
-
-StatusOr<ListMeta> ListMetaFromJson(const nlohmann::json& j,
-                                    std::vector<FieldError>* errors) {
-  return DecodeTopLevel<ListMeta>(j, errors, DecodeListMeta);
-}
-
 }  // namespace kiln

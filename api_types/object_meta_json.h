@@ -21,14 +21,6 @@ namespace kiln {
 nlohmann::json ToJson(const ObjectMeta& meta);
 nlohmann::json ToJson(const ListMeta& meta);
 
-// Decode a standalone metadata object (paths are relative: "labels[team]").
-// Errors: InvalidArgument listing every field error; `errors`, when not null,
-// receives the list.
-StatusOr<ObjectMeta> ObjectMetaFromJson(
-    const nlohmann::json& j, std::vector<FieldError>* errors = nullptr);
-StatusOr<ListMeta> ListMetaFromJson(const nlohmann::json& j,
-                                    std::vector<FieldError>* errors = nullptr);
-
 // Building blocks for the decoders of whole objects.
 void DecodeObjectMeta(ObjectReader& r, ObjectMeta* out);
 void DecodeListMeta(ObjectReader& r, ListMeta* out);

@@ -86,11 +86,4 @@ const std::vector<TypeSchema>& ApiTypeSchemas() {
   return *kAll;
 }
 
-const TypeSchema* FindTypeSchema(std::string_view id) {
-  for (const TypeSchema& t : ApiTypeSchemas()) {
-    if (t.id == id) return &t;
-  }
-  return nullptr;
-}
-
 }  // namespace kiln

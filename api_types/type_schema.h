@@ -133,7 +133,4 @@ std::vector<TypeSchema> EventTypeSchemas();        // event_schema.cc
 // All of them, ids unique.
 const std::vector<TypeSchema>& ApiTypeSchemas();
 
-// The schema with `id`, or nullptr.
-const TypeSchema* FindTypeSchema(std::string_view id);
-
 }  // namespace kiln

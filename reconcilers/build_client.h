@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "api_types/build.h"
 #include "api_types/status.h"
@@ -19,6 +20,10 @@ class BuildClient {
   // NotFound when absent.
   virtual StatusOr<Build> Get(const std::string& ns,
                               const std::string& name) = 0;
+
+  // Every Build in every namespace, read at one revision. Errors as the
+  // underlying store's (Unavailable, Internal); never a partial list.
+  virtual StatusOr<std::vector<Build>> List() = 0;
 
   // Writes `build.status` (spec and metadata are ignored) on the condition
   // that the Build is still at build.metadata.resource_version: Aborted

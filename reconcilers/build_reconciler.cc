@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "api_types/defaulting.h"
 #include "api_types/phase.h"
 
 namespace kiln {
@@ -127,8 +128,9 @@ StatusOr<ReconcileResult> BuildReconciler::ReconcileActive(Build build) {
     VmSpec spec;
     spec.owner_key = KeyOf(build);
     spec.owner_uid = build.metadata.uid;
-    spec.cpus = build.spec.resources.cpus.value_or(1);
-    spec.memory_mib = build.spec.resources.memory_mib.value_or(512);
+    spec.cpus = build.spec.resources.cpus.value_or(kDefaultBuildCpus);
+    spec.memory_mib =
+        build.spec.resources.memory_mib.value_or(kDefaultBuildMemoryMiB);
     spec.job = JobFor(build);
     if (Status s = driver_.Create(vm_name, spec); !s.ok()) {
       spdlog::warn("build {}: cannot create VM {}: {}", KeyOf(build), vm_name,
@@ -311,8 +313,9 @@ AgentJob BuildReconciler::JobFor(const Build& build) const {
   job.registry = options_.registry;
   job.log_path = options_.logs_dir + "/" + build.metadata.uid + ".log";
   job.log_max_bytes = options_.log_max_bytes;
-  job.cpus = build.spec.resources.cpus.value_or(1);
-  job.memory_mib = build.spec.resources.memory_mib.value_or(512);
+  job.cpus = build.spec.resources.cpus.value_or(kDefaultBuildCpus);
+  job.memory_mib =
+      build.spec.resources.memory_mib.value_or(kDefaultBuildMemoryMiB);
   return job;
 }
 

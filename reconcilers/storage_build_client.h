@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "controller/apiserver/build_storage.h"
 #include "reconcilers/build_client.h"
@@ -16,6 +17,7 @@ class StorageBuildClient final : public BuildClient {
   explicit StorageBuildClient(BuildStorage& registry) : registry_(registry) {}
 
   StatusOr<Build> Get(const std::string& ns, const std::string& name) override;
+  StatusOr<std::vector<Build>> List() override;
   StatusOr<Build> UpdateStatus(const Build& build) override;
 
  private:

@@ -65,10 +65,6 @@ std::vector<std::string> BuildahCommand::InspectImageDigest(
                           "{{.FromImageDigest}}", image});
 }
 
-std::vector<std::string> BuildahCommand::ListContainers() const {
-  return WithGlobalFlags({"containers", "-q"});
-}
-
 std::vector<std::string> BuildahCommand::Version() const {
   return {config_.buildah, "--version"};
 }

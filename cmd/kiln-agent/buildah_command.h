@@ -45,8 +45,6 @@ class BuildahCommand {
   // buildah inspect --type image --format '{{.FromImageDigest}}' IMAGE:
   // the manifest digest of a local image (as the registry reports it).
   std::vector<std::string> InspectImageDigest(const std::string& image) const;
-  // buildah containers -q
-  std::vector<std::string> ListContainers() const;
   std::vector<std::string> Version() const;
 
   const BuildahConfig& config() const { return config_; }

@@ -5,7 +5,13 @@
 #include <cstdint>
 #include <string>
 
+#include "api_types/defaulting.h"
+#include "api_types/log_marker.h"
+
 namespace kiln {
+
+// --node-name when empty and the host name cannot be read.
+inline constexpr char kFallbackNodeName[] = "node-a";
 
 struct KilndFlags {
   std::string data_dir = ".kiln";
@@ -17,10 +23,10 @@ struct KilndFlags {
   std::string embedded_registry = "127.0.0.1:5000";
   bool insecure_dev = false;
   std::string token_file;  // "" = DATA_DIR/tokens.csv (generated)
-  std::string node_name;   // "" = the host name
-  int64_t default_cpus = 1;
-  int64_t default_memory_mib = 1024;
-  int64_t default_timeout_seconds = 600;
+  std::string node_name;   // "" = the host name, else kFallbackNodeName
+  int64_t default_cpus = kDefaultBuildCpus;
+  int64_t default_memory_mib = kDefaultBuildMemoryMiB;
+  int64_t default_timeout_seconds = kDefaultBuildTimeoutSeconds;
   int64_t max_body_bytes = 3 << 20;
   int64_t max_source_bytes = 100 << 20;
   // Uploaded sources no Build references are deleted by the periodic GC
@@ -40,7 +46,7 @@ struct KilndFlags {
   std::string agent_path;  // "" = found next to kilnd
   int64_t gc_interval_seconds = 60;
   int64_t vm_delete_grace_seconds = 10;
-  int64_t log_max_bytes = 10 << 20;
+  int64_t log_max_bytes = kDefaultLogMaxBytes;
   std::string log_format = "text";  // text | json
   int verbosity = 0;                // --v: 0 info, 1 debug, 2 trace
 };

@@ -1,6 +1,11 @@
 // ApiHandler: turns one HttpRequest into one HttpResponse — routing,
 // authentication, authorization, decoding, content negotiation, and the one
 // Status → HTTP error mapping. Thread-safe (called from server threads).
+//
+// One file per concern: api_handler.cc (pipeline and routing),
+// api_handler_health.cc (health, readiness, metrics, discovery),
+// api_handler_builds.cc, api_handler_nodes.cc (nodes and events),
+// api_handler_watch.cc, api_handler_log.cc, api_handler_sources.cc.
 #pragma once
 
 #include <functional>
@@ -22,20 +27,24 @@
 
 namespace kiln {
 
+// What the handler works on. References and pointers are borrowed and must
+// outlive the handler; null pointers turn the feature off (see
+// ApiServerDeps).
 struct ApiHandlerDeps {
   Store& store;
   Clock& clock;
   WatchServer& watch;
-  std::unique_ptr<Authenticator> authenticator;
+  BuildStorage& builds;
+  NodeStorage& nodes;
+  std::unique_ptr<Authenticator> authenticator;  // owned by the handler
+  KilnMetrics* metrics = nullptr;
+  LogService* logs = nullptr;
+  SourceStore* sources = nullptr;
 };
 
 class ApiHandler {
  public:
   ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options);
-
-  // The builds registry requests go through; shared with the in-process
-  // controller so both see the same Retry-After history.
-  BuildStorage& builds() { return builds_; }
 
   HttpResponse Handle(const HttpRequest& request);
 
@@ -48,10 +57,14 @@ class ApiHandler {
  private:
   // Handle() without the request-duration metric.
   HttpResponse Dispatch(const HttpRequest& request);
+  // /healthz, /livez, /readyz, /metrics, /version, discovery, OpenAPI
+  // (api_handler_health.cc).
   HttpResponse HandleNonResource(const HttpRequest& request,
                                  const RequestInfo& info);
+  // api_handler_builds.cc.
   HttpResponse HandleBuilds(const HttpRequest& request, const RequestInfo& info,
                             const UserInfo& user);
+  // api_handler_nodes.cc.
   HttpResponse HandleNodes(const HttpRequest& request, const RequestInfo& info);
   HttpResponse HandleEvents(const HttpRequest& request,
                             const RequestInfo& info);
@@ -62,6 +75,7 @@ class ApiHandler {
   // POST sources, GET/HEAD sources/DIGEST (api_handler_sources.cc).
   HttpResponse HandleSources(const HttpRequest& request,
                              const RequestInfo& info);
+  // ?watch=true on any resource (api_handler_watch.cc).
   HttpResponse Watch(const HttpRequest& request, const RequestInfo& info,
                      const UserInfo& user);
 
@@ -81,8 +95,8 @@ class ApiHandler {
   Clock& clock_;
   WatchServer& watch_;
   const std::unique_ptr<Authenticator> authenticator_;
-  BuildStorage builds_;
-  NodeStorage nodes_;
+  BuildStorage& builds_;
+  NodeStorage& nodes_;
   KilnMetrics* const metrics_;
   LogService* const logs_;
   SourceStore* const sources_;

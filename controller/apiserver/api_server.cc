@@ -30,7 +30,6 @@ class ApiServerImpl final : public ApiServer {
   }
 
   int port() const override { return http_->port(); }
-  BuildStorage& builds() override { return handler_->builds(); }
   size_t watchers() const override { return watch_ ? watch_->active() : 0; }
 
   void Stop() override {
@@ -46,23 +45,25 @@ class ApiServerImpl final : public ApiServer {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(
-    Store& store, Clock& clock, const ApiServerOptions& options) {
-  if (options.allow_anonymous && !IsLoopback(options.http.host)) {
+StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(
+    const ApiServerOptions& options, ApiServerDeps deps) {
+  if (deps.authenticator == nullptr) {
+    return InvalidArgumentError("the API server needs an authenticator");
+  }
+  if (deps.authenticator->allows_anonymous() &&
+      !IsLoopback(options.http.host)) {
     return InvalidArgumentError(
         "--insecure-dev serves without authentication and is only allowed on "
         "a loopback address, not " +
         options.http.host);
   }
-  TokenTable tokens;
-  if (!options.allow_anonymous) {
-    ASSIGN_OR_RETURN(tokens, LoadTokenFile(options.token_file));
-  }
-  auto authn = std::make_unique<Authenticator>(std::move(tokens),
-                                               options.allow_anonymous);
-  auto watch = std::make_unique<WatchServer>(store, clock, options.watch);
-  ApiHandlerDeps deps{store, clock, *watch, std::move(authn)};
-  auto handler = std::make_unique<ApiHandler>(std::move(deps), options);
+  auto watch =
+      std::make_unique<WatchServer>(deps.store, deps.clock, options.watch);
+  ApiHandlerDeps handler_deps{
+      deps.store,   deps.clock, *watch,
+      deps.builds,  deps.nodes, std::move(deps.authenticator),
+      deps.metrics, deps.logs,  deps.sources};
+  auto handler = std::make_unique<ApiHandler>(std::move(handler_deps), options);
   HttpServerOptions http = options.http;
   http.max_body_bytes_for = [h = handler.get()](const HttpRequest& head) {
     return h->MaxBodyBytes(head);

@@ -52,6 +52,9 @@ class Authenticator {
   // Never logs the token.
   StatusOr<UserInfo> Authenticate(const HttpRequest& request) const;
 
+  // True in --insecure-dev mode (credential-less requests are accepted).
+  bool allows_anonymous() const { return allow_anonymous_; }
+
  private:
   const TokenTable tokens_;
   const bool allow_anonymous_;

@@ -3,12 +3,13 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <filesystem>
 #include <string>
 #include <vector>
 
-#include "controller/base/files.h"
 #include "controller/apiserver/auth_tokens.h"
 #include "controller/apiserver/user_info.h"
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {
@@ -88,9 +89,11 @@ StatusOr<std::string> GenerateToken() {
   return token;
 }
 
-StatusOr<BootstrapResult> EnsureAuthFiles(const std::string& data_dir) {
-  RETURN_IF_ERROR(EnsurePrivateDirectory(data_dir));
-  const std::string path = data_dir + "/" + kTokenFileName;
+StatusOr<BootstrapResult> EnsureAuthFiles(const std::string& token_file) {
+  const std::filesystem::path dir =
+      std::filesystem::path(token_file).parent_path();
+  RETURN_IF_ERROR(EnsurePrivateDirectory(dir.empty() ? "." : dir.string()));
+  const std::string& path = token_file;
   StatusOr<std::string> text = ReadWholeFile(path);
   if (text.ok()) return ReuseTokenFile(path, *text);
   if (text.status().code() != StatusCode::kNotFound) return text.status();

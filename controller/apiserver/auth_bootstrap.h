@@ -1,6 +1,7 @@
 // First-start creation of kilnd's static token file.
 //
-// DATA_DIR/tokens.csv (Kubernetes token-file format, mode 0600) holds on
+// The token file (DATA_DIR/tokens.csv, see DataDirLayout; Kubernetes
+// token-file format, mode 0600) holds on
 // first start:
 //   <random>,admin,kiln-admin,system:masters
 //   <random>,kiln-controller,kiln-controller,kiln:controllers
@@ -13,12 +14,11 @@
 
 namespace kiln {
 
-inline constexpr char kTokenFileName[] = "tokens.csv";
 inline constexpr char kAdminUserName[] = "admin";
 inline constexpr char kControllerUserName[] = "kiln-controller";
 
 struct BootstrapResult {
-  std::string token_file;        // DATA_DIR/tokens.csv
+  std::string token_file;        // the file EnsureAuthFiles was given
   std::string admin_token;       // for the generated kubeconfig
   std::string controller_token;  // for the in-process controller client
   bool created = false;          // this call wrote the token file
@@ -28,13 +28,13 @@ struct BootstrapResult {
 // Internal when the random generator fails.
 StatusOr<std::string> GenerateToken();
 
-// Ensures `data_dir` (created 0700 if missing) holds a token file and
+// Ensures `token_file` exists (its directory created 0700 if missing) and
 // returns the admin and controller tokens. With an existing file: the admin
 // token is that of user "admin" in group system:masters (else the first
 // system:masters token), the controller token that of the first
 // kiln:controllers token. FailedPrecondition when the existing file lacks
 // either (naming the file and the group); InvalidArgument when it does not
 // parse; Internal on I/O errors. Tokens never appear in messages.
-StatusOr<BootstrapResult> EnsureAuthFiles(const std::string& data_dir);
+StatusOr<BootstrapResult> EnsureAuthFiles(const std::string& token_file);
 
 }  // namespace kiln

@@ -25,9 +25,9 @@
 #include "api_types/node.h"
 #include "api_types/status.h"
 #include "controller/apiserver/retry_after.h"
+#include "controller/base/clock.h"
 #include "controller/events/event_recorder.h"
 #include "controller/metrics/kiln_metrics.h"
-#include "controller/base/clock.h"
 #include "controller/sources/source_store.h"
 #include "controller/store/store.h"
 
@@ -35,8 +35,8 @@ namespace kiln {
 
 struct BuildStorageOptions {
   BuildDefaults defaults;
-  // The Node Builds are admitted onto (its allocation is charged).
-  std::string node_name = "node-a";
+  // The Node Builds are admitted onto (its allocation is charged). Required.
+  std::string node_name;
   // HOST:PORT used for the default spec.output.image.
   std::string image_registry = "127.0.0.1:5000";
   // Where Admitted / Rejected events go; null = none. Not owned.

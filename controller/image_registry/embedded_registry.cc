@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "controller/base/files.h"
-#include "controller/image_registry/registry_config.h"
 #include "controller/base/subprocess.h"
+#include "controller/image_registry/registry_config.h"
 
 namespace kiln {
 namespace {
@@ -25,10 +25,10 @@ constexpr milliseconds kReadyPollInterval(50);
 // registry.log is moved to registry.log.1 on start once it is this big.
 constexpr uintmax_t kMaxLogBytes = 10 << 20;
 
-std::string AbsoluteDir(const std::string& data_dir) {
+std::string AbsoluteDir(const std::string& given) {
   std::error_code ec;
-  fs::path dir = fs::absolute(fs::path(data_dir) / "registry", ec);
-  if (ec) dir = fs::path(data_dir) / "registry";
+  fs::path dir = fs::absolute(fs::path(given), ec);
+  if (ec) dir = fs::path(given);
   return dir.lexically_normal().string();
 }
 
@@ -66,7 +66,7 @@ EmbeddedRegistry::EmbeddedRegistry(const EmbeddedRegistryOptions& options,
     : options_(options),
       clock_(clock),
       logger_(options.logger ? options.logger : spdlog::default_logger()),
-      dir_(AbsoluteDir(options.data_dir)),
+      dir_(AbsoluteDir(options.dir)),
       config_path_(dir_ + "/config.yml"),
       log_path_(dir_ + "/registry.log"),
       pid_path_(dir_ + "/registry.pid"),
@@ -140,7 +140,8 @@ Status EmbeddedRegistry::WriteFiles() {
   RegistryConfig config;
   config.listen = options_.listen;
   config.storage_root = dir_ + "/data";
-  return WriteFileAtomically(config_path_, RenderRegistryConfig(config), kPublicFileMode);
+  return WriteFileAtomically(config_path_, RenderRegistryConfig(config),
+                             kPublicFileMode);
 }
 
 pid_t EmbeddedRegistry::AdoptablePid() const {
@@ -153,7 +154,8 @@ pid_t EmbeddedRegistry::AdoptablePid() const {
 
 StatusOr<pid_t> EmbeddedRegistry::Spawn() {
   ASSIGN_OR_RETURN(pid_t pid, SpawnDaemon(ServeArgv(), log_path_));
-  Status written = WriteFileAtomically(pid_path_, std::to_string(pid) + "\n", kPublicFileMode);
+  Status written = WriteFileAtomically(pid_path_, std::to_string(pid) + "\n",
+                                       kPublicFileMode);
   if (!written.ok()) {
     StopProcess(pid, options_.stop_grace);
     return written;

@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/image_registry/registry_client.h"
-#include "controller/image_registry/restart_backoff.h"
 #include "controller/base/clock.h"
 #include "controller/base/mutex.h"
 #include "controller/base/thread_annotations.h"
+#include "controller/image_registry/registry_client.h"
+#include "controller/image_registry/restart_backoff.h"
 
 namespace kiln {
 
@@ -29,8 +29,9 @@ struct EmbeddedRegistryOptions {
   // http.addr of the registry and the address clients use (plain HTTP, so
   // keep it on loopback).
   std::string listen = "127.0.0.1:5000";
-  // kilnd's data dir; the registry lives in data_dir/registry.
-  std::string data_dir = ".kiln";
+  // The registry's own directory: config.yml, data/ (image storage),
+  // registry.log, registry.pid. kilnd passes DataDirLayout::registry_dir().
+  std::string dir = ".kiln/registry";
   std::string binary = "/usr/bin/docker-registry";
   // How long Start() waits for a spawned registry to answer /v2/.
   std::chrono::milliseconds start_timeout = std::chrono::seconds(20);

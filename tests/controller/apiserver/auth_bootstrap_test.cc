@@ -7,9 +7,9 @@
 #include <string>
 
 #include "api_types/status.h"
-#include "controller/base/files.h"
 #include "controller/apiserver/auth_tokens.h"
 #include "controller/apiserver/user_info.h"
+#include "controller/base/files.h"
 #include "tests/controller/apiserver/auth_test_temp_dir.h"
 #include "tests/testing/status_matchers.h"
 
@@ -35,7 +35,8 @@ TEST(GenerateTokenTest, Is64HexCharactersAndRandom) {
 }
 
 TEST_F(AuthBootstrapTest, FirstStartCreatesPrivateTokenFile) {
-  ASSERT_OK_AND_ASSIGN(BootstrapResult result, EnsureAuthFiles(dir_.path()));
+  ASSERT_OK_AND_ASSIGN(BootstrapResult result,
+                       EnsureAuthFiles(dir_.Path("tokens.csv")));
   EXPECT_TRUE(result.created);
   EXPECT_EQ(result.token_file, dir_.Path("tokens.csv"));
   EXPECT_EQ(FileMode(result.token_file), 0600);
@@ -45,7 +46,8 @@ TEST_F(AuthBootstrapTest, FirstStartCreatesPrivateTokenFile) {
 }
 
 TEST_F(AuthBootstrapTest, TokensAuthenticateAsAdminAndController) {
-  ASSERT_OK_AND_ASSIGN(BootstrapResult result, EnsureAuthFiles(dir_.path()));
+  ASSERT_OK_AND_ASSIGN(BootstrapResult result,
+                       EnsureAuthFiles(dir_.Path("tokens.csv")));
   ASSERT_OK_AND_ASSIGN(TokenTable table, LoadTokenFile(result.token_file));
   EXPECT_EQ(table.size(), 2u);
   const UserInfo* admin = table.Find(result.admin_token);
@@ -59,9 +61,11 @@ TEST_F(AuthBootstrapTest, TokensAuthenticateAsAdminAndController) {
 }
 
 TEST_F(AuthBootstrapTest, LaterStartReusesTokens) {
-  ASSERT_OK_AND_ASSIGN(BootstrapResult first, EnsureAuthFiles(dir_.path()));
+  ASSERT_OK_AND_ASSIGN(BootstrapResult first,
+                       EnsureAuthFiles(dir_.Path("tokens.csv")));
   ASSERT_OK_AND_ASSIGN(std::string text, ReadWholeFile(first.token_file));
-  ASSERT_OK_AND_ASSIGN(BootstrapResult second, EnsureAuthFiles(dir_.path()));
+  ASSERT_OK_AND_ASSIGN(BootstrapResult second,
+                       EnsureAuthFiles(dir_.Path("tokens.csv")));
   EXPECT_FALSE(second.created);
   EXPECT_EQ(second.admin_token, first.admin_token);
   EXPECT_EQ(second.controller_token, first.controller_token);
@@ -77,7 +81,8 @@ TEST_F(AuthBootstrapTest, OperatorEditedFileIsHonoured) {
                           "ctl-token,kiln-controller,c1,kiln:controllers\n"
                           "admin-token,admin,a1,\"system:masters,extra\"\n",
                           kPrivateFileMode));
-  ASSERT_OK_AND_ASSIGN(BootstrapResult result, EnsureAuthFiles(dir_.path()));
+  ASSERT_OK_AND_ASSIGN(BootstrapResult result,
+                       EnsureAuthFiles(dir_.Path("tokens.csv")));
   EXPECT_FALSE(result.created);
   EXPECT_EQ(result.admin_token, "admin-token");
   EXPECT_EQ(result.controller_token, "ctl-token");
@@ -88,7 +93,8 @@ TEST_F(AuthBootstrapTest, FallsBackToFirstAdminGroupToken) {
                                 "ops-token,ops,o1,system:masters\n"
                                 "ctl-token,ctl,c1,kiln:controllers\n",
                                 kPrivateFileMode));
-  ASSERT_OK_AND_ASSIGN(BootstrapResult result, EnsureAuthFiles(dir_.path()));
+  ASSERT_OK_AND_ASSIGN(BootstrapResult result,
+                       EnsureAuthFiles(dir_.Path("tokens.csv")));
   EXPECT_EQ(result.admin_token, "ops-token");
 }
 
@@ -96,7 +102,7 @@ TEST_F(AuthBootstrapTest, FileWithoutControllerTokenFailsClearly) {
   ASSERT_OK(WriteFileAtomically(dir_.Path("tokens.csv"),
                                 "admin-token,admin,a1,system:masters\n",
                                 kPrivateFileMode));
-  EXPECT_THAT(EnsureAuthFiles(dir_.path()),
+  EXPECT_THAT(EnsureAuthFiles(dir_.Path("tokens.csv")),
               StatusIs(StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("kiln:controllers"),
                              HasSubstr(dir_.Path("tokens.csv")),
@@ -107,7 +113,7 @@ TEST_F(AuthBootstrapTest, BrokenFileIsReportedNotOverwritten) {
   const std::string text = "secret-token,admin\nsecret-token,a,b\n";
   ASSERT_OK(
       WriteFileAtomically(dir_.Path("tokens.csv"), text, kPrivateFileMode));
-  EXPECT_THAT(EnsureAuthFiles(dir_.path()),
+  EXPECT_THAT(EnsureAuthFiles(dir_.Path("tokens.csv")),
               StatusIs(StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("line 1"), Not(HasSubstr("secret")))));
   EXPECT_THAT(ReadWholeFile(dir_.Path("tokens.csv")), IsOkAndHolds(text));
@@ -116,13 +122,14 @@ TEST_F(AuthBootstrapTest, BrokenFileIsReportedNotOverwritten) {
                                 "dup,admin,a,system:masters\n"
                                 "dup,ctl,c,kiln:controllers\n",
                                 kPrivateFileMode));
-  EXPECT_THAT(EnsureAuthFiles(dir_.path()),
+  EXPECT_THAT(EnsureAuthFiles(dir_.Path("tokens.csv")),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("duplicate")));
 }
 
 TEST_F(AuthBootstrapTest, CreatesMissingDataDirectory) {
   const std::string data_dir = dir_.Path("nested/.kiln");
-  ASSERT_OK_AND_ASSIGN(BootstrapResult result, EnsureAuthFiles(data_dir));
+  ASSERT_OK_AND_ASSIGN(BootstrapResult result,
+                       EnsureAuthFiles(data_dir + "/tokens.csv"));
   EXPECT_EQ(FileMode(data_dir), 0700);
   EXPECT_EQ(FileMode(result.token_file), 0600);
 }

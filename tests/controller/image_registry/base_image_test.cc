@@ -9,10 +9,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "controller/base/subprocess.h"
 #include "controller/image_registry/buildah_storage.h"
 #include "controller/image_registry/embedded_registry.h"
 #include "controller/image_registry/registry_client.h"
-#include "controller/base/subprocess.h"
 #include "tests/controller/image_registry/registry_test_util.h"
 #include "tests/testing/status_matchers.h"
 
@@ -30,7 +30,7 @@ class BaseImageTest : public ::testing::Test {
     dir_ = new TempDir();
     EmbeddedRegistryOptions options;
     options.listen = FreeLoopbackAddress();
-    options.data_dir = dir_->path();
+    options.dir = dir_->path() + "/registry";
     StatusOr<std::unique_ptr<EmbeddedRegistry>> registry =
         EmbeddedRegistry::Start(options, clock_);
     ASSERT_THAT(registry, IsOk());
@@ -130,7 +130,7 @@ TEST_F(BaseImageTest, SeedFailsClearlyWithoutBusybox) {
   TempDir other_dir;
   EmbeddedRegistryOptions options;
   options.listen = FreeLoopbackAddress();
-  options.data_dir = other_dir.path();
+  options.dir = other_dir.path() + "/registry";
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EmbeddedRegistry> empty,
                        EmbeddedRegistry::Start(options, clock_));
   SeedOptions seed;

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <thread>
 
-#include "controller/image_registry/registry_client.h"
 #include "controller/base/subprocess.h"
+#include "controller/image_registry/registry_client.h"
 #include "tests/controller/image_registry/registry_test_util.h"
 #include "tests/testing/status_matchers.h"
 
@@ -25,7 +25,7 @@ using ::testing::HasSubstr;
 EmbeddedRegistryOptions TestOptions(const TempDir& dir) {
   EmbeddedRegistryOptions options;
   options.listen = FreeLoopbackAddress();
-  options.data_dir = dir.path();
+  options.dir = dir.path() + "/registry";
   // Fast restarts keep the tests short; the defaults are 1s doubling to 30s.
   options.restart_initial = milliseconds(100);
   options.restart_max = seconds(1);

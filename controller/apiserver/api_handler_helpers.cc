@@ -1,0 +1,80 @@
+#include "controller/apiserver/api_handler_helpers.h"
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "api_types/json_parse.h"
+#include "api_types/yaml_codec.h"
+#include "controller/apiserver/content_type.h"
+#include "controller/apiserver/request_info.h"
+
+namespace kiln {
+
+bool IsHealthPath(std::string_view path) {
+  for (std::string_view root : {"/healthz", "/livez", "/readyz"}) {
+    if (IsPathUnder(path, root)) return true;
+  }
+  return false;
+}
+
+HttpResponse JsonResponse(int code, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = code;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse FromHttpError(HttpError e) {
+  HttpResponse r = JsonResponse(e.code, e.body);
+  r.headers = std::move(e.headers);
+  return r;
+}
+
+Timestamp NowSeconds(Clock& clock) {
+  return std::chrono::floor<std::chrono::seconds>(clock.SystemNow());
+}
+
+StatusOr<nlohmann::json> DecodeBody(const HttpRequest& request) {
+  if (request.body.empty()) {
+    return InvalidArgumentError("the request body is empty");
+  }
+  auto type = RequestBodyType(request.method, request.Header("content-type"));
+  if (type == BodyType::kYaml) {
+    ASSIGN_OR_RETURN(std::vector<nlohmann::json> docs,
+                     YamlDocumentsToJson(request.body));
+    if (docs.size() != 1) {
+      return InvalidArgumentError(
+          "the request body must hold exactly one "
+          "YAML document, not " +
+          std::to_string(docs.size()));
+    }
+    return std::move(docs.front());
+  }
+  return ParseJson(request.body);
+}
+
+StatusOr<TableOptions> TableOptionsOf(const HttpRequest& request) {
+  TableOptions o;
+  ASSIGN_OR_RETURN(o.include_object,
+                   ParseIncludeObject(request.Query("includeObject")));
+  return o;
+}
+
+StatusOr<int64_t> LimitOf(const HttpRequest& request) {
+  try {
+    return int64_t{std::stoll(request.Query("limit", "0"))};
+  } catch (const std::exception&) {
+    return InvalidArgumentError("limit: must be an integer");
+  }
+}
+
+WriteOptions WriteOptionsOf(const HttpRequest& request) {
+  WriteOptions o;
+  o.dry_run = request.Query("dryRun") == "All";
+  o.field_manager = request.Query("fieldManager");
+  o.force = request.Query("force") == "true";
+  return o;
+}
+
+}  // namespace kiln
