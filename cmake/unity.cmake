@@ -10,6 +10,9 @@
 # reuses their objects from a clone in another folder; CMake's own
 # UNITY_BUILD writes absolute paths and would not.
 #
+# A directory that sets its KILN_UNITY_SKIP property (and its subdirectories)
+# compiles file by file.
+#
 # A source that cannot share a translation unit (it defines file-local names
 # another file of its target also defines, or relies on being alone) is listed
 # in KILN_UNITY_EXCLUDE, by repository-relative path.
@@ -72,6 +75,10 @@ macro(_kiln_unity_write)
 endmacro()
 
 function(kiln_unity_dir dir)
+  get_property(skip DIRECTORY ${dir} PROPERTY KILN_UNITY_SKIP)
+  if(skip)
+    return()
+  endif()
   get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
   foreach(target IN LISTS targets)
     kiln_unity_target(${target})

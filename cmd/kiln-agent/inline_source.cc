@@ -13,7 +13,7 @@
 namespace kiln {
 namespace {
 
-Status WriteFile(const std::filesystem::path& path,
+Status WriteSourceFile(const std::filesystem::path& path,
                  const std::string& content) {
   // O_NOFOLLOW|O_EXCL: never write through anything that already exists.
   const int fd = open(
@@ -57,7 +57,7 @@ Status WriteInlineSource(const std::string& root,
       return InternalError("create directory for \"" + path +
                            "\": " + ec.message());
     }
-    RETURN_IF_ERROR(WriteFile(target, content));
+    RETURN_IF_ERROR(WriteSourceFile(target, content));
   }
   return OkStatus();
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "controller/apiserver/api_handler.h"
+#include "controller/apiserver/api_handler_helpers.h"
 #include "controller/apiserver/auth_authorizer.h"
 #include "controller/apiserver/content_type.h"
 #include "controller/apiserver/discovery.h"
@@ -36,14 +37,6 @@ bool IsSourceBodyType(const std::string& content_type) {
   const std::string name = type->type + "/" + type->subtype;
   const auto& types = SourceBodyTypes();
   return std::find(types.begin(), types.end(), name) != types.end();
-}
-
-HttpResponse FromHttpError(const HttpError& e) {
-  HttpResponse r;
-  r.status = e.code;
-  r.body = e.body.dump();
-  r.headers = e.headers;
-  return r;
 }
 
 nlohmann::json SourceJson(const SourceInfo& source) {

@@ -16,12 +16,12 @@
 namespace kiln {
 namespace {
 
-constexpr std::string_view kBlanks = " \t";
+constexpr std::string_view kFieldBlanks = " \t";
 
 std::string_view Trim(std::string_view s) {
-  const size_t begin = s.find_first_not_of(kBlanks);
+  const size_t begin = s.find_first_not_of(kFieldBlanks);
   if (begin == std::string_view::npos) return {};
-  const size_t end = s.find_last_not_of(kBlanks);
+  const size_t end = s.find_last_not_of(kFieldBlanks);
   return s.substr(begin, end - begin + 1);
 }
 
@@ -49,11 +49,11 @@ StatusOr<std::vector<std::string>> SplitCsvLine(std::string_view line) {
   std::vector<std::string> fields;
   size_t pos = 0;
   for (;;) {
-    while (pos < line.size() && kBlanks.find(line[pos]) != kBlanks.npos) ++pos;
+    while (pos < line.size() && kFieldBlanks.find(line[pos]) != kFieldBlanks.npos) ++pos;
     if (pos < line.size() && line[pos] == '"') {
       ASSIGN_OR_RETURN(std::string field, ReadQuotedField(line, &pos));
       fields.push_back(std::move(field));
-      while (pos < line.size() && kBlanks.find(line[pos]) != kBlanks.npos) {
+      while (pos < line.size() && kFieldBlanks.find(line[pos]) != kFieldBlanks.npos) {
         ++pos;
       }
       if (pos < line.size() && line[pos] != ',') {
@@ -108,8 +108,8 @@ StatusOr<TokenRecord> ParseRecord(std::string_view line, int line_number) {
 
 bool NeedsQuotes(std::string_view field) {
   return field.empty() || field.find_first_of(",\"") != field.npos ||
-         field.front() == '#' || kBlanks.find(field.front()) != kBlanks.npos ||
-         kBlanks.find(field.back()) != kBlanks.npos;
+         field.front() == '#' || kFieldBlanks.find(field.front()) != kFieldBlanks.npos ||
+         kFieldBlanks.find(field.back()) != kFieldBlanks.npos;
 }
 
 std::string CsvField(std::string_view field) {

@@ -10,7 +10,7 @@
 namespace kiln {
 namespace {
 
-constexpr size_t kScanChunkBytes = 64 * 1024;
+constexpr size_t kIndexChunkBytes = 64 * 1024;
 
 struct ResumePoint {
   int64_t offset = 0;
@@ -23,7 +23,7 @@ StatusOr<ResumePoint> FindResumePoint(int fd, int64_t size,
                                       const std::string& path) {
   if (!last) return ResumePoint{};
   for (int64_t pos = last->offset; pos < size;) {
-    ASSIGN_OR_RETURN(std::string chunk, ReadAt(fd, pos, kScanChunkBytes, path));
+    ASSIGN_OR_RETURN(std::string chunk, ReadAt(fd, pos, kIndexChunkBytes, path));
     if (chunk.empty()) break;
     const size_t newline = chunk.find('\n');
     if (newline != std::string::npos) {

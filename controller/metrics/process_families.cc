@@ -6,7 +6,7 @@
 namespace kiln {
 namespace {
 
-prometheus::MetricFamily Family(std::string name, std::string help,
+prometheus::MetricFamily ProcessFamily(std::string name, std::string help,
                                 prometheus::MetricType type, double value) {
   prometheus::MetricFamily family;
   family.name = std::move(name);
@@ -28,19 +28,19 @@ std::vector<prometheus::MetricFamily> ProcessFamilies(
     const ProcessStats& stats) {
   using prometheus::MetricType;
   return {
-      Family("process_cpu_seconds_total",
+      ProcessFamily("process_cpu_seconds_total",
              "Total user and system CPU time spent in seconds.",
              MetricType::Counter, stats.cpu_seconds),
-      Family("process_start_time_seconds",
+      ProcessFamily("process_start_time_seconds",
              "Start time of the process since unix epoch in seconds.",
              MetricType::Gauge, stats.start_time_seconds),
-      Family("process_resident_memory_bytes", "Resident memory size in bytes.",
+      ProcessFamily("process_resident_memory_bytes", "Resident memory size in bytes.",
              MetricType::Gauge, stats.resident_memory_bytes),
-      Family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+      ProcessFamily("process_virtual_memory_bytes", "Virtual memory size in bytes.",
              MetricType::Gauge, stats.virtual_memory_bytes),
-      Family("process_open_fds", "Number of open file descriptors.",
+      ProcessFamily("process_open_fds", "Number of open file descriptors.",
              MetricType::Gauge, stats.open_fds),
-      Family("process_max_fds", "Maximum number of open file descriptors.",
+      ProcessFamily("process_max_fds", "Maximum number of open file descriptors.",
              MetricType::Gauge, stats.max_fds),
   };
 }

@@ -30,7 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The longest pause between two checks of a process or file.
-constexpr std::chrono::milliseconds kMaxPollPause{100};
+constexpr std::chrono::milliseconds kQemuMaxPollPause{100};
 
 constexpr char kCtlFile[] = "ctl.log";
 constexpr char kConsoleFile[] = "console.log";
@@ -41,14 +41,14 @@ constexpr char kJobImage[] = "job.img";
 constexpr char kScratchImage[] = "scratch.img";
 constexpr char kJobContentsDir[] = "job";
 // Files of an earlier, interrupted Create that a new one must not inherit.
-constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile, kCtlFile,
+constexpr const char* kQemuStaleFiles[] = {kShimPidFile, kShimExitFile, kCtlFile,
                                        kConsoleFile, kQmpSocket,    kCmdSocket};
 constexpr std::chrono::milliseconds kMkfsTimeout{60000};
 constexpr std::chrono::milliseconds kQmpCallTimeout{2000};
 constexpr std::chrono::milliseconds kQuitTimeout{5000};
 // After SIGTERM (QMP did not end QEMU), how long before SIGKILL.
 constexpr std::chrono::milliseconds kTermTimeout{3000};
-constexpr std::chrono::milliseconds kKillTimeout{10000};
+constexpr std::chrono::milliseconds kQemuKillTimeout{10000};
 // How often Delete repeats "cancel" on kiln.cmd during the grace period.
 constexpr std::chrono::milliseconds kCancelRepeat{1000};
 
@@ -159,7 +159,7 @@ std::string QemuDriver::VmDir(const std::string& name) const {
 
 template <typename Pred>
 bool QemuDriver::WaitFor(std::chrono::milliseconds timeout, Pred done) {
-  return PollUntil(clock_, timeout, kMaxPollPause, done);
+  return PollUntil(clock_, timeout, kQemuMaxPollPause, done);
 }
 
 Status QemuDriver::Create(const std::string& name, const VmSpec& spec) {
@@ -218,7 +218,7 @@ Status QemuDriver::StartLocked(const std::string& name, const VmSpec& spec) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return InternalError("cannot create " + dir + ": " + ec.message());
-  for (const char* file : kStaleFiles) fs::remove(dir + "/" + file, ec);
+  for (const char* file : kQemuStaleFiles) fs::remove(dir + "/" + file, ec);
   RETURN_IF_ERROR(WriteJsonFileAtomically(dir + "/" + kAgentJobFile,
                                           AgentJobToJson(spec.job)));
   RETURN_IF_ERROR(MakeDisksLocked(dir, spec.job));
@@ -386,7 +386,7 @@ Status QemuDriver::StopLocked(const std::string& name,
     kill(qemu.pid, SIGTERM);
     WaitFor(kTermTimeout, [&] { return !IsProcessAlive(qemu); });
   }
-  const bool gone = WaitFor(kKillTimeout, [&] {
+  const bool gone = WaitFor(kQemuKillTimeout, [&] {
     if (IsSameProcess(qemu) && IsProcessAlive(qemu)) kill(qemu.pid, SIGKILL);
     return !IsProcessAlive(qemu);
   });
@@ -394,7 +394,7 @@ Status QemuDriver::StopLocked(const std::string& name,
     return UnavailableError("VM " + name + ": QEMU (pid " +
                             std::to_string(qemu.pid) + ") survives SIGKILL");
   }
-  ReapShim(clock_, shim, kKillTimeout, kMaxPollPause);
+  ReapShim(clock_, shim, kQemuKillTimeout, kQemuMaxPollPause);
   return OkStatus();
 }
 

@@ -11,7 +11,7 @@
 namespace kiln {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // An fd closed on scope exit.
 class Fd {
@@ -28,9 +28,9 @@ class Fd {
   int fd_;
 };
 
-int RemainingMs(Clock::time_point deadline) {
+int RemainingMs(SteadyClock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now());
+      deadline - SteadyClock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
@@ -54,7 +54,7 @@ StatusOr<int> Connect(const std::string& path) {
   return fd;
 }
 
-Status WriteAll(int fd, const std::string& data, Clock::time_point deadline) {
+Status WriteAll(int fd, const std::string& data, SteadyClock::time_point deadline) {
   size_t done = 0;
   while (done < data.size()) {
     pollfd p{fd, POLLOUT, 0};
@@ -74,7 +74,7 @@ Status WriteAll(int fd, const std::string& data, Clock::time_point deadline) {
 // Reads JSON lines until one has "return" or "error" (events are skipped)
 // or, when `greeting`, one has "QMP".
 StatusOr<nlohmann::json> ReadReply(int fd, std::string& buffer, bool greeting,
-                                   Clock::time_point deadline) {
+                                   SteadyClock::time_point deadline) {
   while (true) {
     size_t nl;
     while ((nl = buffer.find('\n')) != std::string::npos) {
@@ -109,7 +109,7 @@ StatusOr<nlohmann::json> ReadReply(int fd, std::string& buffer, bool greeting,
 StatusOr<nlohmann::json> QmpExecute(const std::string& socket_path,
                                     const std::string& command,
                                     std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = SteadyClock::now() + timeout;
   ASSIGN_OR_RETURN(int raw, Connect(socket_path));
   Fd fd(raw);
   std::string buffer;
@@ -126,7 +126,7 @@ Status SendSocketLine(const std::string& socket_path, const std::string& line,
                       std::chrono::milliseconds timeout) {
   ASSIGN_OR_RETURN(int raw, Connect(socket_path));
   Fd fd(raw);
-  return WriteAll(fd.get(), line + "\n", Clock::now() + timeout);
+  return WriteAll(fd.get(), line + "\n", SteadyClock::now() + timeout);
 }
 
 }  // namespace kiln

@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kBlock = 4096;
 
-Status Errno(const std::string& what) {
+Status ProbeErrno(const std::string& what) {
   return UnavailableError(what + ": " + std::strerror(errno));
 }
 
@@ -22,7 +22,7 @@ StatusOr<FsyncProbeResult> ProbeFsync(const std::string& dir,
                                       std::chrono::milliseconds duration) {
   const std::string path = dir + "/fsync_probe.dat";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open " + path);
+  if (fd < 0) return ProbeErrno("open " + path);
   std::vector<char> block(kBlock, 'k');
   LatencySamples samples;
   Status status = OkStatus();
@@ -32,11 +32,11 @@ StatusOr<FsyncProbeResult> ProbeFsync(const std::string& dir,
   while (now < deadline) {
     if (::write(fd, block.data(), block.size()) !=
         static_cast<ssize_t>(block.size())) {
-      status = Errno("write " + path);
+      status = ProbeErrno("write " + path);
       break;
     }
     if (::fdatasync(fd) != 0) {
-      status = Errno("fdatasync " + path);
+      status = ProbeErrno("fdatasync " + path);
       break;
     }
     auto after = std::chrono::steady_clock::now();

@@ -82,7 +82,7 @@ json Minimal() {
 }
 
 // Decodes `j` and returns its field errors (none when it decodes).
-std::vector<FieldError> Errors(const json& j) {
+std::vector<FieldError> BuildErrors(const json& j) {
   std::vector<FieldError> errors;
   (void)BuildFromJson(j, {}, &errors);
   return errors;
@@ -129,7 +129,7 @@ TEST(BuildJsonTest, WritesSetOptionalsEvenWhenEmpty) {
 TEST(BuildJsonTest, RejectsUnknownFieldWithPath) {
   json j = Minimal();
   j["spec"]["resourcse"] = {{"cpus", 1}};
-  EXPECT_THAT(Errors(j),
+  EXPECT_THAT(BuildErrors(j),
               ElementsAre(FieldError{"spec.resourcse", "unknown field"}));
   EXPECT_THAT(BuildFromJson(j), StatusIs(StatusCode::kInvalidArgument,
                                          "spec.resourcse: unknown field"));
@@ -142,7 +142,7 @@ TEST(BuildJsonTest, RejectsUnknownFieldsAtEveryLevel) {
   j["spec"]["source"]["git"] = {{"url", "x"}};
   j["spec"]["resources"]["gpus"] = 1;
   j["status"]["vm"]["ip"] = "10.0.0.1";
-  EXPECT_THAT(Errors(j),
+  EXPECT_THAT(BuildErrors(j),
               ElementsAre(FieldError{"metadata.generateName", "unknown field"},
                           FieldError{"spec.source.git", "unknown field"},
                           FieldError{"spec.resources.gpus", "unknown field"},
@@ -154,7 +154,7 @@ TEST(BuildJsonTest, RejectsUnknownFieldInArrayElementWithIndex) {
   json j = Minimal();
   j["status"]["conditions"] = json::parse(
       R"([{"type": "Ready", "status": "True"}, {"type": "X", "foo": 1}])");
-  EXPECT_THAT(Errors(j), ElementsAre(FieldError{"status.conditions[1].foo",
+  EXPECT_THAT(BuildErrors(j), ElementsAre(FieldError{"status.conditions[1].foo",
                                                 "unknown field"}));
 }
 
@@ -180,7 +180,7 @@ TEST(BuildJsonTest, NamesPathAndTypeForEveryKindOfField) {
                "startedAt": 1700000000}
   })");
   EXPECT_THAT(
-      Errors(j),
+      BuildErrors(j),
       ElementsAre(
           FieldError{"metadata.name", "expected string, got integer"},
           FieldError{"metadata.generation", "expected integer, got string"},
@@ -229,7 +229,7 @@ TEST(BuildJsonTest, RejectsIntegersOutOfRange) {
                             {"memoryMiB", 1e30}};
   j["spec"]["timeoutSeconds"] = -1e19;
   EXPECT_THAT(
-      Errors(j),
+      BuildErrors(j),
       ElementsAre(
           FieldError{"spec.resources.cpus", "integer out of range"},
           FieldError{"spec.resources.memoryMiB", "integer out of range"},
@@ -253,7 +253,7 @@ TEST(BuildJsonTest, TreatsNullAsUnset) {
 
 TEST(BuildJsonTest, RequiresApiVersionAndKind) {
   EXPECT_THAT(
-      Errors(json::object()),
+      BuildErrors(json::object()),
       ElementsAre(
           FieldError{"apiVersion", "required value, must be \"kiln.dev/v1\""},
           FieldError{"kind", "required value, must be \"Build\""}));
@@ -261,7 +261,7 @@ TEST(BuildJsonTest, RequiresApiVersionAndKind) {
   j["apiVersion"] = "kiln.dev/v2";
   j["kind"] = "Node";
   EXPECT_THAT(
-      Errors(j),
+      BuildErrors(j),
       ElementsAre(FieldError{"apiVersion",
                              "must be \"kiln.dev/v1\", "
                              "got \"kiln.dev/v2\""},
@@ -330,7 +330,7 @@ TEST(BuildJsonTest, RejectsNonObjects) {
 TEST(BuildJsonTest, CapsTheNumberOfReportedErrors) {
   json j = Minimal();
   for (int i = 0; i < 200; ++i) j["spec"]["x" + std::to_string(i)] = i;
-  const std::vector<FieldError> errors = Errors(j);
+  const std::vector<FieldError> errors = BuildErrors(j);
   ASSERT_EQ(errors.size(), FieldErrorCollector::kMaxErrors + 1);
   EXPECT_EQ(errors.back(), (FieldError{"", "150 more errors not shown"}));
 }
@@ -340,7 +340,7 @@ TEST(BuildJsonTest, RejectsInvalidUtf8AndKeepsMessagesValid) {
   j["metadata"]["name"] = "bad\xff";
   j["metadata"]["labels"]["k\xc0\xaf"] = "v";
   j["spec"]["\xed\xa0\x80"] = 1;  // a surrogate
-  const std::vector<FieldError> errors = Errors(j);
+  const std::vector<FieldError> errors = BuildErrors(j);
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0],
             (FieldError{"metadata.name", "invalid UTF-8 in string"}));

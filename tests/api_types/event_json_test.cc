@@ -44,7 +44,7 @@ const char kCanonicalEvent[] = R"json({
   "source": {"component": "kilnd"}
 })json";
 
-std::vector<FieldError> Errors(const json& j) {
+std::vector<FieldError> EventErrors(const json& j) {
   std::vector<FieldError> errors;
   (void)EventFromJson(j, {}, &errors);
   return errors;
@@ -78,7 +78,7 @@ TEST(EventJsonTest, RejectsUnknownFieldsAndWrongTypesWithPaths) {
       "involvedObject": {"kind": "Build", "fieldPath": "spec"},
       "count": "3", "lastTimestamp": "2026-11-28", "source": {"host": "a"}})");
   EXPECT_THAT(
-      Errors(j),
+      EventErrors(j),
       ElementsAre(
           FieldError{"involvedObject.fieldPath", "unknown field"},
           FieldError{"count", "expected integer, got string"},

@@ -38,7 +38,7 @@ const char kCanonicalStatus[] = R"json({
   "code": 503
 })json";
 
-std::vector<FieldError> Errors(const json& j) {
+std::vector<FieldError> MetaStatusErrors(const json& j) {
   std::vector<FieldError> errors;
   (void)MetaStatusFromJson(j, {}, &errors);
   return errors;
@@ -87,7 +87,7 @@ TEST(MetaStatusJsonTest, RejectsBadFieldsWithPaths) {
       "details": {"causes": [{"field": "a"}, {"field": 1, "type": "x"}],
                   "retryAfterSeconds": "30"}})");
   EXPECT_THAT(
-      Errors(j),
+      MetaStatusErrors(j),
       ElementsAre(
           FieldError{"apiVersion", "must be \"v1\", got \"kiln.dev/v1\""},
           FieldError{"metadata.name", "unknown field"},

@@ -37,7 +37,7 @@ const char kCanonicalNode[] = R"json({
   }
 })json";
 
-std::vector<FieldError> Errors(const json& j) {
+std::vector<FieldError> NodeErrors(const json& j) {
   std::vector<FieldError> errors;
   (void)NodeFromJson(j, {}, &errors);
   return errors;
@@ -84,7 +84,7 @@ TEST(NodeJsonTest, RejectsUnknownFieldsAndWrongTypesWithPaths) {
       "spec": {}, "status": {"capacity": {"cpus": "8", "gpus": 1},
       "allocated": {"builds": 0.5}, "driver": 1}})");
   EXPECT_THAT(
-      Errors(j),
+      NodeErrors(j),
       ElementsAre(
           FieldError{"status.capacity.cpus", "expected integer, got string"},
           FieldError{"status.capacity.gpus", "unknown field"},

@@ -17,7 +17,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kBuilds[] = "/apis/kiln.dev/v1/namespaces/default/builds";
+constexpr char kBuildsPath[] = "/apis/kiln.dev/v1/namespaces/default/builds";
 
 std::string BuildJson(const std::string& name, int cpus = 1,
                       int memory_mib = 256) {
@@ -72,7 +72,7 @@ TEST_F(ApiHttpTest, TwoHundredConcurrentCreatesAdmitExactlyTheCapacity) {
   std::vector<std::string> odd(200);
   for (int i = 0; i < 200; ++i) {
     threads.emplace_back([&, i] {
-      HttpResult r = Post(kBuilds, BuildJson("b" + std::to_string(i)));
+      HttpResult r = Post(kBuildsPath, BuildJson("b" + std::to_string(i)));
       if (r.code == 201) {
         ++created;
       } else if (r.code == 503) {
@@ -90,17 +90,17 @@ TEST_F(ApiHttpTest, TwoHundredConcurrentCreatesAdmitExactlyTheCapacity) {
   nlohmann::json node = Node();
   EXPECT_EQ(node["status"]["allocated"]["builds"], 10);
   EXPECT_EQ(node["status"]["allocated"]["cpus"], 10);
-  auto list = nlohmann::json::parse(Get(kBuilds).body);
+  auto list = nlohmann::json::parse(Get(kBuildsPath).body);
   EXPECT_EQ(list["items"].size(), 10u);
 }
 
 TEST_F(ApiHttpTest, RejectionIsA503WithRetryAfterAndFigures) {
   StartKilnd({"--capacity-cpus", "2", "--capacity-memory", "4Gi",
               "--max-builds", "1"});
-  ASSERT_EQ(Post(kBuilds, BuildJson("first")).code, 201);
+  ASSERT_EQ(Post(kBuildsPath, BuildJson("first")).code, 201);
   CommandResult raw =
       kilnd_->Curl({"-i", "-X", "POST", "-H", "Content-Type: application/json",
-                    "--data-binary", "@-", kilnd_->url() + kBuilds},
+                    "--data-binary", "@-", kilnd_->url() + kBuildsPath},
                    "", BuildJson("second"));
   EXPECT_THAT(raw.out, HasSubstr("503"));
   EXPECT_THAT(raw.out, ::testing::ContainsRegex("[Rr]etry-[Aa]fter: [0-9]+"));
@@ -116,45 +116,45 @@ TEST_F(ApiHttpTest, RejectionIsA503WithRetryAfterAndFigures) {
   EXPECT_THAT(status["details"]["causes"][0]["message"].get<std::string>(),
               HasSubstr("free"));
   // Nothing written.
-  EXPECT_EQ(Get(std::string(kBuilds) + "/second").code, 404);
+  EXPECT_EQ(Get(std::string(kBuildsPath) + "/second").code, 404);
 }
 
 TEST_F(ApiHttpTest, CanNeverFitIs422NamingTheField) {
   StartKilnd({"--capacity-cpus", "2", "--capacity-memory", "4Gi"});
-  HttpResult r = Post(kBuilds, BuildJson("huge", 8));
+  HttpResult r = Post(kBuildsPath, BuildJson("huge", 8));
   EXPECT_EQ(r.code, 422) << r.body;
   EXPECT_THAT(r.body, HasSubstr("spec.resources.cpus"));
 }
 
 TEST_F(ApiHttpTest, MalformedBodiesGetClearErrors) {
   StartKilnd({});
-  HttpResult truncated = Post(kBuilds, BuildJson("t").substr(0, 40));
+  HttpResult truncated = Post(kBuildsPath, BuildJson("t").substr(0, 40));
   EXPECT_EQ(truncated.code, 400) << truncated.body;
   auto status = nlohmann::json::parse(truncated.body);
   EXPECT_EQ(status["kind"], "Status");
 
   auto wrong_kind = nlohmann::json::parse(BuildJson("w"));
   wrong_kind["kind"] = "Pod";
-  HttpResult kind = Post(kBuilds, wrong_kind.dump());
+  HttpResult kind = Post(kBuildsPath, wrong_kind.dump());
   EXPECT_GE(kind.code, 400);
   EXPECT_LT(kind.code, 500);
   EXPECT_THAT(kind.body, HasSubstr("kind"));
 
   auto unknown = nlohmann::json::parse(BuildJson("u"));
   unknown["spec"]["colour"] = "red";
-  HttpResult u = Post(kBuilds, unknown.dump());
+  HttpResult u = Post(kBuildsPath, unknown.dump());
   EXPECT_EQ(u.code, 422) << u.body;
   EXPECT_THAT(u.body, HasSubstr("spec.colour"));
 
-  HttpResult bad_name = Post(kBuilds, BuildJson("Bad_Name"));
+  HttpResult bad_name = Post(kBuildsPath, BuildJson("Bad_Name"));
   EXPECT_EQ(bad_name.code, 422);
   EXPECT_THAT(bad_name.body, HasSubstr("metadata.name"));
 
   std::string huge(5 << 20, 'x');
-  HttpResult big = Post(kBuilds, huge);
+  HttpResult big = Post(kBuildsPath, huge);
   EXPECT_EQ(big.code, 413);
 
-  HttpResult yaml = Post(kBuilds,
+  HttpResult yaml = Post(kBuildsPath,
                          "apiVersion: kiln.dev/v1\nkind: Build\nmetadata: "
                          "{name: y}\nspec:\n  source: {inline: {files: "
                          "{Dockerfile: \"FROM kiln/busybox:1\"}}}\n",
@@ -162,7 +162,7 @@ TEST_F(ApiHttpTest, MalformedBodiesGetClearErrors) {
   EXPECT_EQ(yaml.code, 201) << yaml.body;
 
   HttpResult proto =
-      Post(kBuilds, "\x6b\x38\x73", "application/vnd.kubernetes.protobuf");
+      Post(kBuildsPath, "\x6b\x38\x73", "application/vnd.kubernetes.protobuf");
   EXPECT_EQ(proto.code, 415);
   // The server survived all of it.
   EXPECT_EQ(Get("/healthz").code, 200);
@@ -170,9 +170,9 @@ TEST_F(ApiHttpTest, MalformedBodiesGetClearErrors) {
 
 TEST_F(ApiHttpTest, AuthFailures) {
   StartKilnd({});
-  EXPECT_EQ(Get(kBuilds, "-").code, 401);
-  EXPECT_EQ(Get(kBuilds, "not-a-token").code, 401);
-  EXPECT_EQ(Get(kBuilds).code, 200);
+  EXPECT_EQ(Get(kBuildsPath, "-").code, 401);
+  EXPECT_EQ(Get(kBuildsPath, "not-a-token").code, 401);
+  EXPECT_EQ(Get(kBuildsPath).code, 200);
   // Health probes need no credentials; a bad credential is still refused.
   EXPECT_EQ(Get("/healthz", "-").code, 200);
   EXPECT_EQ(Get("/readyz/ping", "-").code, 200);
@@ -182,7 +182,7 @@ TEST_F(ApiHttpTest, AuthFailures) {
 
 TEST_F(ApiHttpTest, JsonLogFormatWritesOneObjectPerLine) {
   StartKilnd({"--log-format=json", "--v", "1"});
-  EXPECT_EQ(Get(kBuilds).code, 200);
+  EXPECT_EQ(Get(kBuildsPath).code, 200);
   std::istringstream lines(kilnd_->process().Log());
   int parsed = 0;
   for (std::string line; std::getline(lines, line);) {
@@ -208,14 +208,14 @@ TEST_F(ApiHttpTest, InsecureDevIsRefusedOffLoopback) {
 
 TEST_F(ApiHttpTest, StaleResourceVersionIsAConflict) {
   StartKilnd({});
-  HttpResult created = Post(kBuilds, BuildJson("c"));
+  HttpResult created = Post(kBuildsPath, BuildJson("c"));
   ASSERT_EQ(created.code, 201);
   auto obj = nlohmann::json::parse(created.body);
   obj["metadata"]["labels"] = {{"a", "b"}};
   obj["metadata"]["resourceVersion"] = "1";
   HttpResult put = ParseCurl(
       kilnd_->Curl({"-X", "PUT", "-H", "Content-Type: application/json",
-                    "--data-binary", "@-", kilnd_->url() + kBuilds + "/c"},
+                    "--data-binary", "@-", kilnd_->url() + kBuildsPath + "/c"},
                    "", obj.dump()));
   EXPECT_EQ(put.code, 409) << put.body;
   EXPECT_THAT(put.body, HasSubstr("the object has been modified"));
@@ -224,13 +224,13 @@ TEST_F(ApiHttpTest, StaleResourceVersionIsAConflict) {
 TEST_F(ApiHttpTest, RestartKeepsObjectsAndAllocations) {
   std::string dir = MakeTempDir("kilnd-restart-");
   StartKilnd({"--capacity-cpus", "8", "--capacity-memory", "8Gi"}, dir);
-  ASSERT_EQ(Post(kBuilds, BuildJson("keep1", 2)).code, 201);
-  ASSERT_EQ(Post(kBuilds, BuildJson("keep2", 1)).code, 201);
+  ASSERT_EQ(Post(kBuildsPath, BuildJson("keep1", 2)).code, 201);
+  ASSERT_EQ(Post(kBuildsPath, BuildJson("keep2", 1)).code, 201);
   kilnd_->Stop(/*kill9=*/true);
   kilnd_.reset();
   StartKilnd({"--capacity-cpus", "8", "--capacity-memory", "8Gi"}, dir);
-  EXPECT_EQ(Get(std::string(kBuilds) + "/keep1").code, 200);
-  EXPECT_EQ(Get(std::string(kBuilds) + "/keep2").code, 200);
+  EXPECT_EQ(Get(std::string(kBuildsPath) + "/keep1").code, 200);
+  EXPECT_EQ(Get(std::string(kBuildsPath) + "/keep2").code, 200);
   EXPECT_EQ(Node()["status"]["allocated"]["cpus"], 3);
   kilnd_.reset();
   std::filesystem::remove_all(dir);
@@ -238,10 +238,10 @@ TEST_F(ApiHttpTest, RestartKeepsObjectsAndAllocations) {
 
 TEST_F(ApiHttpTest, WatchFromZeroSendsCurrentObjectsThenEnds) {
   StartKilnd({});
-  ASSERT_EQ(Post(kBuilds, BuildJson("w1")).code, 201);
+  ASSERT_EQ(Post(kBuildsPath, BuildJson("w1")).code, 201);
   // From resourceVersion 0: the current object as ADDED, then the stream
   // ends at timeoutSeconds.
-  HttpResult w = Get(std::string(kBuilds) + "?watch=1&timeoutSeconds=2");
+  HttpResult w = Get(std::string(kBuildsPath) + "?watch=1&timeoutSeconds=2");
   EXPECT_EQ(w.code, 200);
   EXPECT_THAT(w.body, HasSubstr("\"type\":\"ADDED\""));
   EXPECT_THAT(w.body, HasSubstr("\"w1\""));
@@ -250,13 +250,13 @@ TEST_F(ApiHttpTest, WatchFromZeroSendsCurrentObjectsThenEnds) {
 TEST_F(ApiHttpTest, WatchResumesFromAResourceVersionAndTooOldIsGone) {
   StartKilnd({"--retained-revisions", "8", "--capacity-cpus", "64",
               "--capacity-memory", "64Gi", "--max-builds", "64"});
-  HttpResult first = Post(kBuilds, BuildJson("r0"));
+  HttpResult first = Post(kBuildsPath, BuildJson("r0"));
   ASSERT_EQ(first.code, 201);
   std::string rv =
       nlohmann::json::parse(first.body)["metadata"]["resourceVersion"];
   // Resume from rv: only later changes arrive, not r0 again.
-  ASSERT_EQ(Post(kBuilds, BuildJson("r1")).code, 201);
-  HttpResult resumed = Get(std::string(kBuilds) +
+  ASSERT_EQ(Post(kBuildsPath, BuildJson("r1")).code, 201);
+  HttpResult resumed = Get(std::string(kBuildsPath) +
                            "?watch=1&timeoutSeconds=1&resourceVersion=" + rv);
   EXPECT_EQ(resumed.code, 200);
   EXPECT_THAT(resumed.body, HasSubstr("\"r1\""));
@@ -264,9 +264,9 @@ TEST_F(ApiHttpTest, WatchResumesFromAResourceVersionAndTooOldIsGone) {
   // Enough writes to compact rv away: 410 Expired, as kubectl expects
   // before it relists.
   for (int i = 2; i < 24; ++i) {
-    ASSERT_EQ(Post(kBuilds, BuildJson("r" + std::to_string(i))).code, 201);
+    ASSERT_EQ(Post(kBuildsPath, BuildJson("r" + std::to_string(i))).code, 201);
   }
-  HttpResult gone = Get(std::string(kBuilds) +
+  HttpResult gone = Get(std::string(kBuildsPath) +
                         "?watch=1&timeoutSeconds=1&resourceVersion=" + rv);
   EXPECT_EQ(gone.code, 410) << gone.body;
   EXPECT_THAT(gone.body, HasSubstr("Expired"));

@@ -20,7 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const char* kSourceDir = KILN_SOURCE_DIR;
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(

@@ -13,6 +13,9 @@
 
 namespace kiln::testing {
 
+// The repository root (manifests/, hack/), from the build.
+inline constexpr char kSourceDir[] = KILN_SOURCE_DIR;
+
 class Kilnd {
  public:
   // Starts kilnd with `args` added; waits for "kilnd ready on URL".

@@ -17,7 +17,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const char* kSourceDir = KILN_SOURCE_DIR;
 
 class KubectlTest : public ::testing::Test {
  protected:

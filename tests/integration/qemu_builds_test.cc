@@ -28,7 +28,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const char* kSourceDir = KILN_SOURCE_DIR;
 const char* kAgentPath = KILN_AGENT_PATH;
 constexpr char kGuestImages[] = KILN_GUEST_IMAGES;
 

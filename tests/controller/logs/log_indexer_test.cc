@@ -19,17 +19,17 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr char kUid[] = "uid-1";
-constexpr int64_t kSecond = 1'000'000'000;
+constexpr char kIndexerUid[] = "uid-1";
+constexpr int64_t kIndexerSecond = 1'000'000'000;
 // FakeClock starts at 2026-11-28T00:00:00Z.
-constexpr int64_t kStart = 1795824000 * kSecond;
+constexpr int64_t kStart = 1795824000 * kIndexerSecond;
 
 class LogIndexerTest : public ::testing::Test {
  protected:
   LogIndexerTest()
       : store_(BuildLogStoreOptions{dir_.path()}),
-        log_(*store_.LogPath(kUid)),
-        index_(*store_.IndexPath(kUid)) {}
+        log_(*store_.LogPath(kIndexerUid)),
+        index_(*store_.IndexPath(kIndexerUid)) {}
 
   StatusOr<std::unique_ptr<LogIndexer>> Start() {
     return LogIndexer::Start(poller_, clock_, log_, index_);
@@ -55,11 +55,11 @@ TEST_F(LogIndexerTest, StampsEachLineWhenSeen) {
   ASSERT_TRUE(Eventually([&] { return indexer->indexed_offset() == 14; }));
   EXPECT_THAT(Index(),
               ElementsAre(LogIndexEntry{0, kStart}, LogIndexEntry{4, kStart},
-                          LogIndexEntry{8, kStart + 5 * kSecond}));
+                          LogIndexEntry{8, kStart + 5 * kIndexerSecond}));
 
   LogReadOptions options;
   options.timestamps = true;
-  ASSERT_OK_AND_ASSIGN(LogChunk chunk, store_.Read(kUid, options));
+  ASSERT_OK_AND_ASSIGN(LogChunk chunk, store_.Read(kIndexerUid, options));
   EXPECT_EQ(chunk.data,
             "2026-11-28T00:00:00.000000000Z one\n"
             "2026-11-28T00:00:00.000000000Z two\n"
@@ -91,7 +91,7 @@ TEST_F(LogIndexerTest, RestartResumesWithoutDuplicatesOrGaps) {
   // The line written while kilnd was down is stamped when first seen.
   EXPECT_THAT(Index(),
               ElementsAre(LogIndexEntry{0, kStart}, LogIndexEntry{4, kStart},
-                          LogIndexEntry{8, kStart + 60 * kSecond}));
+                          LogIndexEntry{8, kStart + 60 * kIndexerSecond}));
 }
 
 TEST_F(LogIndexerTest, RestartAfterAFinalPartialLine) {
