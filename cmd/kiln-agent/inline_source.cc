@@ -14,7 +14,7 @@ namespace kiln {
 namespace {
 
 Status WriteSourceFile(const std::filesystem::path& path,
-                 const std::string& content) {
+                       const std::string& content) {
   // O_NOFOLLOW|O_EXCL: never write through anything that already exists.
   const int fd = open(
       path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

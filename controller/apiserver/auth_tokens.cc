@@ -49,11 +49,14 @@ StatusOr<std::vector<std::string>> SplitCsvLine(std::string_view line) {
   std::vector<std::string> fields;
   size_t pos = 0;
   for (;;) {
-    while (pos < line.size() && kFieldBlanks.find(line[pos]) != kFieldBlanks.npos) ++pos;
+    while (pos < line.size() &&
+           kFieldBlanks.find(line[pos]) != kFieldBlanks.npos)
+      ++pos;
     if (pos < line.size() && line[pos] == '"') {
       ASSIGN_OR_RETURN(std::string field, ReadQuotedField(line, &pos));
       fields.push_back(std::move(field));
-      while (pos < line.size() && kFieldBlanks.find(line[pos]) != kFieldBlanks.npos) {
+      while (pos < line.size() &&
+             kFieldBlanks.find(line[pos]) != kFieldBlanks.npos) {
         ++pos;
       }
       if (pos < line.size() && line[pos] != ',') {
@@ -108,7 +111,8 @@ StatusOr<TokenRecord> ParseRecord(std::string_view line, int line_number) {
 
 bool NeedsQuotes(std::string_view field) {
   return field.empty() || field.find_first_of(",\"") != field.npos ||
-         field.front() == '#' || kFieldBlanks.find(field.front()) != kFieldBlanks.npos ||
+         field.front() == '#' ||
+         kFieldBlanks.find(field.front()) != kFieldBlanks.npos ||
          kFieldBlanks.find(field.back()) != kFieldBlanks.npos;
 }
 

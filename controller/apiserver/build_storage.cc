@@ -73,11 +73,11 @@ Timestamp ToTimestamp(std::chrono::system_clock::time_point t) {
 using namespace build_storage_internal;
 
 BuildStorage::BuildStorage(Store& store, Clock& clock,
-                             BuildStorageOptions options)
+                           BuildStorageOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {}
 
 StatusOr<Build> BuildStorage::Get(const std::string& ns,
-                                   const std::string& name) {
+                                  const std::string& name) {
   ASSIGN_OR_RETURN(CurrentBuild current, ReadBuild(ns, name));
   return std::move(current.build);
 }
@@ -93,9 +93,9 @@ StatusOr<BuildStorage::CurrentBuild> BuildStorage::ReadBuild(
 }
 
 StatusOr<BuildList> BuildStorage::List(const std::optional<std::string>& ns,
-                                        const LabelSelector& selector,
-                                        int64_t limit,
-                                        const std::string& continue_token) {
+                                       const LabelSelector& selector,
+                                       int64_t limit,
+                                       const std::string& continue_token) {
   ListOptions options;
   options.scope = ResourceScope{kBuildsResource, ns};
   options.selector = selector;

@@ -32,11 +32,11 @@ DecodeOptions PatchedDecodeOptions() {
 }  // namespace
 
 StatusOr<BuildWriteResult> BuildStorage::Patch(const std::string& ns,
-                                                const std::string& name,
-                                                PatchType type,
-                                                std::string_view patch,
-                                                bool status_subresource,
-                                                const WriteOptions& options) {
+                                               const std::string& name,
+                                               PatchType type,
+                                               std::string_view patch,
+                                               bool status_subresource,
+                                               const WriteOptions& options) {
   if (type == PatchType::kApply) {
     ASSIGN_OR_RETURN(nlohmann::json applied, ParseApplyConfiguration(patch));
     return Apply(ns, name, applied, status_subresource, options);
@@ -72,10 +72,10 @@ StatusOr<BuildWriteResult> BuildStorage::Patch(const std::string& ns,
 }
 
 StatusOr<BuildWriteResult> BuildStorage::Apply(const std::string& ns,
-                                                const std::string& name,
-                                                const nlohmann::json& applied,
-                                                bool status_subresource,
-                                                const WriteOptions& options) {
+                                               const std::string& name,
+                                               const nlohmann::json& applied,
+                                               bool status_subresource,
+                                               const WriteOptions& options) {
   // The applied configuration is a (partial) Build: strict decoding catches
   // unknown fields with their paths before anything is merged.
   ASSIGN_OR_RETURN(Build config, DecodeBuildBody(applied, DecodeOptions{}));

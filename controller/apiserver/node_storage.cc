@@ -50,9 +50,9 @@ NodeStorage::NodeStorage(Store& store, Clock& clock)
     : store_(store), clock_(clock) {}
 
 Status NodeStorage::EnsureNode(const std::string& name,
-                                const NodeResources& capacity,
-                                const std::string& driver,
-                                const std::string& accelerator) {
+                               const NodeResources& capacity,
+                               const std::string& driver,
+                               const std::string& accelerator) {
   RETURN_IF_ERROR(CheckNodeArguments(name, capacity));
   return RetryOnConflict("register node \"" + name + "\"", [&] {
     return EnsureNodeOnce(name, capacity, driver, accelerator);
@@ -60,9 +60,9 @@ Status NodeStorage::EnsureNode(const std::string& name,
 }
 
 Status NodeStorage::EnsureNodeOnce(const std::string& name,
-                                    const NodeResources& capacity,
-                                    const std::string& driver,
-                                    const std::string& accelerator) {
+                                   const NodeResources& capacity,
+                                   const std::string& driver,
+                                   const std::string& accelerator) {
   ASSIGN_OR_RETURN(ReadNodeResult read, ReadNode(store_, name));
   if (!read.found) {
     Node node;
@@ -130,8 +130,8 @@ StatusOr<Node> NodeStorage::Get(const std::string& name) {
 }
 
 StatusOr<NodeList> NodeStorage::List(const LabelSelector& selector,
-                                      int64_t limit,
-                                      const std::string& continue_token) {
+                                     int64_t limit,
+                                     const std::string& continue_token) {
   ListOptions options;
   options.scope = ResourceScope{kNodesResource, std::nullopt};
   options.selector = selector;

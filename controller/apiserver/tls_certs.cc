@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "controller/base/files.h"
 #include "controller/apiserver/tls_issuer.h"
 #include "controller/apiserver/tls_pem.h"
+#include "controller/base/files.h"
 
 namespace kiln {
 namespace {

@@ -6,10 +6,10 @@
 #include <memory>
 #include <vector>
 
+#include "controller/base/subprocess.h"
 #include "controller/image_registry/buildah_storage.h"
 #include "controller/image_registry/busybox_rootfs.h"
 #include "controller/image_registry/registry_client.h"
-#include "controller/base/subprocess.h"
 
 namespace kiln {
 namespace {

@@ -52,7 +52,8 @@ StatusOr<std::vector<std::string>> BuildahStorageArgs(
     return InternalError("buildah storage: overlay: " + overlay.message() +
                          "; vfs: " + vfs.message());
   }
-  RETURN_IF_ERROR(WriteFileAtomically(choice.string(), driver + "\n", kPublicFileMode));
+  RETURN_IF_ERROR(
+      WriteFileAtomically(choice.string(), driver + "\n", kPublicFileMode));
   return ArgsFor(dir, driver);
 }
 

@@ -14,11 +14,11 @@
 #include <thread>
 
 #include "api_types/status.h"
+#include "controller/base/mutex.h"
+#include "controller/base/thread_annotations.h"
 #include "controller/logs/log_file_io.h"
 #include "controller/logs/log_follower.h"
 #include "controller/logs/poller_wakeup.h"
-#include "controller/base/mutex.h"
-#include "controller/base/thread_annotations.h"
 
 namespace kiln {
 

@@ -23,7 +23,8 @@ StatusOr<ResumePoint> FindResumePoint(int fd, int64_t size,
                                       const std::string& path) {
   if (!last) return ResumePoint{};
   for (int64_t pos = last->offset; pos < size;) {
-    ASSIGN_OR_RETURN(std::string chunk, ReadAt(fd, pos, kIndexChunkBytes, path));
+    ASSIGN_OR_RETURN(std::string chunk,
+                     ReadAt(fd, pos, kIndexChunkBytes, path));
     if (chunk.empty()) break;
     const size_t newline = chunk.find('\n');
     if (newline != std::string::npos) {

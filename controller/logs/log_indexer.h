@@ -24,12 +24,12 @@
 #include <string>
 
 #include "api_types/status.h"
-#include "controller/logs/log_follower.h"
-#include "controller/logs/log_index.h"
-#include "controller/logs/log_poller.h"
 #include "controller/base/clock.h"
 #include "controller/base/mutex.h"
 #include "controller/base/thread_annotations.h"
+#include "controller/logs/log_follower.h"
+#include "controller/logs/log_index.h"
+#include "controller/logs/log_poller.h"
 
 namespace kiln {
 

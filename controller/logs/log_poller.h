@@ -22,10 +22,10 @@
 #include <thread>
 #include <vector>
 
-#include "controller/logs/log_follower.h"
-#include "controller/logs/poller_wakeup.h"
 #include "controller/base/mutex.h"
 #include "controller/base/thread_annotations.h"
+#include "controller/logs/log_follower.h"
+#include "controller/logs/poller_wakeup.h"
 
 namespace kiln {
 

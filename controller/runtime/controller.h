@@ -23,8 +23,8 @@
 
 #include "api_types/status.h"
 #include "controller/base/clock.h"
-#include "controller/runtime/informer.h"
 #include "controller/base/mutex.h"
+#include "controller/runtime/informer.h"
 #include "controller/runtime/reconciler.h"
 #include "controller/runtime/work_queue.h"
 #include "controller/store/store.h"

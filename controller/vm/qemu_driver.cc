@@ -41,8 +41,9 @@ constexpr char kJobImage[] = "job.img";
 constexpr char kScratchImage[] = "scratch.img";
 constexpr char kJobContentsDir[] = "job";
 // Files of an earlier, interrupted Create that a new one must not inherit.
-constexpr const char* kQemuStaleFiles[] = {kShimPidFile, kShimExitFile, kCtlFile,
-                                       kConsoleFile, kQmpSocket,    kCmdSocket};
+constexpr const char* kQemuStaleFiles[] = {kShimPidFile, kShimExitFile,
+                                           kCtlFile,     kConsoleFile,
+                                           kQmpSocket,   kCmdSocket};
 constexpr std::chrono::milliseconds kMkfsTimeout{60000};
 constexpr std::chrono::milliseconds kQmpCallTimeout{2000};
 constexpr std::chrono::milliseconds kQuitTimeout{5000};

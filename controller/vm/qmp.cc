@@ -54,7 +54,8 @@ StatusOr<int> Connect(const std::string& path) {
   return fd;
 }
 
-Status WriteAll(int fd, const std::string& data, SteadyClock::time_point deadline) {
+Status WriteAll(int fd, const std::string& data,
+                SteadyClock::time_point deadline) {
   size_t done = 0;
   while (done < data.size()) {
     pollfd p{fd, POLLOUT, 0};

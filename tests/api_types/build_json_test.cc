@@ -155,7 +155,7 @@ TEST(BuildJsonTest, RejectsUnknownFieldInArrayElementWithIndex) {
   j["status"]["conditions"] = json::parse(
       R"([{"type": "Ready", "status": "True"}, {"type": "X", "foo": 1}])");
   EXPECT_THAT(BuildErrors(j), ElementsAre(FieldError{"status.conditions[1].foo",
-                                                "unknown field"}));
+                                                     "unknown field"}));
 }
 
 TEST(BuildJsonTest, RejectsWrongTypeWithPathAndExpectedType) {

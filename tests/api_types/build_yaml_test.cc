@@ -23,7 +23,8 @@ using ::testing::StartsWith;
 using testing_fixtures::FullBuild;
 
 TEST(BuildYamlTest, DecodesHelloBuildExample) {
-  std::ifstream in(std::string(KILN_SOURCE_DIR) + "/manifests/examples/hello-build.yaml");
+  std::ifstream in(std::string(KILN_SOURCE_DIR) +
+                   "/manifests/examples/hello-build.yaml");
   ASSERT_TRUE(in) << KILN_SOURCE_DIR;
   std::stringstream text;
   text << in.rdbuf();

@@ -21,7 +21,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-
 // A Build manifest: busybox base, one RUN step.
 std::string Manifest(const std::string& name, const std::string& run,
                      int timeout_seconds = 600) {

@@ -20,7 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-
 void WriteFile(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(
       std::filesystem::path(path).parent_path());

@@ -17,7 +17,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-
 class KubectlTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -19,7 +19,8 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
 constexpr char kSources[] = "/apis/kiln.dev/v1/namespaces/default/sources";
-constexpr char kSourcesBuildsPath[] = "/apis/kiln.dev/v1/namespaces/default/builds";
+constexpr char kSourcesBuildsPath[] =
+    "/apis/kiln.dev/v1/namespaces/default/builds";
 
 std::string ArchiveBuildJson(const std::string& name,
                              const std::string& digest) {
@@ -194,7 +195,8 @@ TEST_F(SourcesTest, OverTheLimitIs413NamingIt) {
 TEST_F(SourcesTest, BuildNamingAMissingSourceIs422AndUploadedOneIsAdmitted) {
   StartKilnd();
   const std::string missing = "sha256:" + std::string(64, 'b');
-  HttpResult refused = Post(kSourcesBuildsPath, ArchiveBuildJson("app", missing));
+  HttpResult refused =
+      Post(kSourcesBuildsPath, ArchiveBuildJson("app", missing));
   EXPECT_EQ(refused.code, 422) << refused.body;
   auto status = nlohmann::json::parse(refused.body);
   EXPECT_EQ(status["reason"], "Invalid");
@@ -207,7 +209,8 @@ TEST_F(SourcesTest, BuildNamingAMissingSourceIs422AndUploadedOneIsAdmitted) {
   HttpResult up = Upload(MakeTar("src.tar.gz", "-czf"));
   ASSERT_EQ(up.code, 201) << up.body;
   const std::string digest = nlohmann::json::parse(up.body)["digest"];
-  HttpResult admitted = Post(kSourcesBuildsPath, ArchiveBuildJson("app", digest));
+  HttpResult admitted =
+      Post(kSourcesBuildsPath, ArchiveBuildJson("app", digest));
   EXPECT_EQ(admitted.code, 201) << admitted.body;
 }
 

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "api_types/status.h"
-#include "controller/base/files.h"
 #include "controller/apiserver/auth_tokens.h"
 #include "controller/apiserver/http.h"
 #include "controller/apiserver/user_info.h"
+#include "controller/base/files.h"
 #include "tests/controller/apiserver/auth_test_temp_dir.h"
 #include "tests/testing/status_matchers.h"
 

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/base/files.h"
 #include "controller/apiserver/tls_certs.h"
+#include "controller/base/files.h"
 #include "tests/controller/apiserver/auth_test_temp_dir.h"
 #include "tests/testing/status_matchers.h"
 

@@ -70,8 +70,7 @@ class RegistryTest : public ::testing::Test {
     BuildStorageOptions registry_options;
     registry_options.node_name = kTestNode;
     registry_options.image_registry = "127.0.0.1:5000";
-    builds_ =
-        std::make_unique<BuildStorage>(*store_, clock_, registry_options);
+    builds_ = std::make_unique<BuildStorage>(*store_, clock_, registry_options);
   }
 
   Store& store() { return *store_; }

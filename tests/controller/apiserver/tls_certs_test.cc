@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "api_types/status.h"
-#include "controller/base/files.h"
 #include "controller/apiserver/tls_issuer.h"
 #include "controller/apiserver/tls_pem.h"
+#include "controller/base/files.h"
 #include "tests/controller/apiserver/auth_test_temp_dir.h"
 #include "tests/testing/status_matchers.h"
 

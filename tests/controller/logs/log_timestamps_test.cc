@@ -21,8 +21,8 @@ TEST(LogTimestampsTest, StampsWithNineFractionDigits) {
 }
 
 TEST(LogTimestampsTest, PrefixesEachLineWithItsRecord) {
-  const std::string out =
-      AddTimestamps("a\nbb\n", 10, {{10, kStampBase}, {12, kStampBase + kNanosPerSecond}}, 0);
+  const std::string out = AddTimestamps(
+      "a\nbb\n", 10, {{10, kStampBase}, {12, kStampBase + kNanosPerSecond}}, 0);
   EXPECT_EQ(out,
             "2026-11-28T19:00:00.000000000Z a\n"
             "2026-11-28T19:00:01.000000000Z bb\n");
@@ -31,9 +31,9 @@ TEST(LogTimestampsTest, PrefixesEachLineWithItsRecord) {
 TEST(LogTimestampsTest, UnindexedLinesTakeTheNextRecordElseFallback) {
   // Line at 2 has no record: it gets the time of the record at 4. The line
   // at 6 has none and nothing follows: the fallback (mtime).
-  const std::string out =
-      AddTimestamps("a\nb\nc\nd", 0, {{0, kStampBase}, {4, kStampBase + 2 * kNanosPerSecond}},
-                    kStampBase + 9 * kNanosPerSecond);
+  const std::string out = AddTimestamps(
+      "a\nb\nc\nd", 0, {{0, kStampBase}, {4, kStampBase + 2 * kNanosPerSecond}},
+      kStampBase + 9 * kNanosPerSecond);
   EXPECT_EQ(out,
             "2026-11-28T19:00:00.000000000Z a\n"
             "2026-11-28T19:00:02.000000000Z b\n"
