@@ -120,12 +120,16 @@ void WriteReport(const std::string& dir) {
   (void)kiln::WriteJsonFileAtomically(dir + "/report.json", report);
 }
 
-// Allocates and touches `mib` MiB, one MiB at a time (never freed).
+// Allocates and touches `mib` MiB, one MiB at a time (never freed). The
+// blocks are kept in a global so the compiler cannot drop the unused
+// allocations (clang does, at -O1 and above).
+std::vector<char*>* const g_blocks = new std::vector<char*>();
 void Allocate(int64_t mib) {
   for (int64_t i = 0; i < mib; ++i) {
     char* block = static_cast<char*>(std::malloc(1 << 20));
     if (block == nullptr) return;
     std::memset(block, static_cast<int>(i), 1 << 20);
+    g_blocks->push_back(block);
   }
 }
 
