@@ -84,6 +84,8 @@ class Controller {
   // The informer's cache, for reconcilers that read from it.
   const Informer& informer() const { return *informer_; }
   Informer& informer() { return *informer_; }
+  // The work queue (self-synchronized), for tests that wait on its state.
+  const WorkQueue& queue() const { return *queue_; }
 
  private:
   // Body of each worker thread.

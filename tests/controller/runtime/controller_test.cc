@@ -139,6 +139,12 @@ TEST(ControllerTest, RetriesAnErroringReconcilerWithBackoff) {
   for (int call = 1; call <= kFailures; ++call) {
     ASSERT_TRUE(Eventually([&] { return reconciler.Calls(key) == call; }))
         << "call " << call;
+    // The worker schedules the retry after the reconcile returns: advance
+    // the clock only once the key waits for its backoff.
+    ASSERT_TRUE(Eventually([&] {
+      return controller.queue().NumWaiting() == 1;
+    })) << "retry not scheduled, call "
+        << call;
     const milliseconds backoff = milliseconds(5) * (1 << (call - 1));
     clock.Advance(backoff - milliseconds(1));
     EXPECT_TRUE(StaysFalse([&] { return reconciler.Calls(key) > call; }))
