@@ -9,15 +9,26 @@
 #include "api_types/utf8.h"
 
 namespace kiln {
+namespace {
+
+// Thrown from the parser callback to stop at the first level past the limit;
+// caught in ParseJson, never escapes it.
+struct JsonTooDeep {};
+
+}  // namespace
 
 StatusOr<nlohmann::json> ParseJson(std::string_view text) {
   // Duplicate keys: nlohmann keeps the last one silently; strict decoding
   // must not, so a parser callback tracks the keys of every open object.
   std::vector<std::set<std::string>> open_objects;
   std::string duplicate;
-  const auto callback = [&](int /*depth*/, nlohmann::json::parse_event_t event,
+  const auto callback = [&](int depth, nlohmann::json::parse_event_t event,
                             nlohmann::json& parsed) {
     using Event = nlohmann::json::parse_event_t;
+    if ((event == Event::object_start || event == Event::array_start) &&
+        depth >= kMaxJsonDepth) {
+      throw JsonTooDeep{};
+    }
     if (event == Event::object_start) {
       open_objects.emplace_back();
     } else if (event == Event::object_end && !open_objects.empty()) {
@@ -36,6 +47,9 @@ StatusOr<nlohmann::json> ParseJson(std::string_view text) {
                                   SanitizeForMessage(duplicate) + "\"");
     }
     return parsed;
+  } catch (const JsonTooDeep&) {
+    return InvalidArgumentError("json: nesting deeper than " +
+                                std::to_string(kMaxJsonDepth) + " levels");
   } catch (const nlohmann::json::exception& e) {
     // Drop nlohmann's "[json.exception.parse_error.101] " prefix.
     std::string_view what = e.what();

@@ -313,6 +313,8 @@ AgentJob BuildReconciler::JobFor(const Build& build) const {
   job.registry = options_.registry;
   job.log_path = options_.logs_dir + "/" + build.metadata.uid + ".log";
   job.log_max_bytes = options_.log_max_bytes;
+  job.source_max_bytes = options_.source_max_bytes;
+  job.source_max_entries = options_.source_max_entries;
   job.cpus = build.spec.resources.cpus.value_or(kDefaultBuildCpus);
   job.memory_mib =
       build.spec.resources.memory_mib.value_or(kDefaultBuildMemoryMiB);

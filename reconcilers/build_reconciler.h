@@ -34,6 +34,9 @@ struct BuildReconcilerOptions {
   std::string logs_dir;
   // Per-build log cap the agent enforces while it writes (0 = none).
   int64_t log_max_bytes = 0;
+  // Caps on an unpacked source archive the agent enforces (0 = none).
+  int64_t source_max_bytes = 0;
+  int64_t source_max_entries = 0;
   // Uploaded source archives: SOURCES_DIR/<sha256 hex>.
   std::string sources_dir;
   // How long a deleted VM gets to clean up before it is killed.

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -110,8 +111,12 @@ std::optional<AgentResult> Agent::PrepareSource() {
   std::error_code ec;
   fs::remove_all(source_dir_, ec);  // a rerun starts from a clean tree
   const bool archive = !job_.archive_path.empty();
-  Status status = archive ? ExtractArchiveSource(job_.archive_path, source_dir_)
-                          : WriteInlineSource(source_dir_, job_.inline_files);
+  const SourceLimits limits{
+      static_cast<uint64_t>(std::max<int64_t>(0, job_.source_max_bytes)),
+      static_cast<uint64_t>(std::max<int64_t>(0, job_.source_max_entries))};
+  Status status =
+      archive ? ExtractArchiveSource(job_.archive_path, source_dir_, limits)
+              : WriteInlineSource(source_dir_, job_.inline_files);
   if (status.code() == StatusCode::kInternal) {
     return AgentFailure("AgentError",
                         "preparing the source: " + status.message());

@@ -1,8 +1,10 @@
 #include "cmd/kiln-agent/archive_source.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <system_error>
 
 #include "cmd/kiln-agent/path_safety.h"
@@ -88,24 +90,61 @@ Status CheckTreeStaysInside(const std::string& root) {
   return OkStatus();
 }
 
-Status ExtractArchiveSource(const std::string& archive,
-                            const std::string& root) {
-  std::error_code ec;
-  if (!fs::is_regular_file(archive, ec)) {
-    return NotFoundError("source archive " + archive + " not found");
-  }
-  ASSIGN_OR_RETURN(
-      CommandOutput listing,
-      RunCommand({"tar", "--list", "--verbose", "--numeric-owner",
-                  "--absolute-names", "--quoting-style=c", "-f", archive},
-                 TarEnvironment()));
-  if (listing.exit_code != 0) {
+namespace {
+
+// Reads tar's listing of `archive` line by line, stopping tar as soon as the
+// entries exceed `limits`.
+StatusOr<std::vector<TarEntry>> ListWithinLimits(const std::string& archive,
+                                                 const SourceLimits& limits) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Subprocess> tar,
+                   Subprocess::Start(
+                       {"tar", "--list", "--verbose", "--numeric-owner",
+                        "--absolute-names", "--quoting-style=c", "-f", archive},
+                       TarEnvironment()));
+  std::vector<TarEntry> entries;
+  uint64_t bytes = 0;
+  std::string complaint;  // tar's first diagnostic line
+  Status failed;
+  tar->PumpLines([&](const std::string& line) {
+    if (!failed.ok() || line.empty()) return;
+    if (line.rfind("tar: ", 0) == 0) {
+      if (complaint.empty()) complaint = line;
+      return;
+    }
+    StatusOr<TarEntry> entry = ParseTarListingLine(line);
+    if (!entry.ok()) {
+      failed = entry.status();
+    } else if (limits.max_entries > 0 && entries.size() >= limits.max_entries) {
+      failed = InvalidArgumentError(
+          "the source archive has more than " +
+          std::to_string(limits.max_entries) +
+          " entries (the limit; kilnd --source-max-entries)");
+    } else if (bytes += entry->size;
+               limits.max_bytes > 0 && bytes > limits.max_bytes) {
+      failed = InvalidArgumentError(
+          "the source archive unpacks to more than " +
+          std::to_string(limits.max_bytes) +
+          " bytes (the limit; kilnd --source-max-unpacked-bytes)");
+    } else {
+      entries.push_back(std::move(entry).value());
+    }
+    if (!failed.ok()) tar->Terminate(std::chrono::milliseconds(0));
+  });
+  const int exit_code = tar->Wait();
+  RETURN_IF_ERROR(failed);
+  if (exit_code != 0) {
     return InvalidArgumentError("source archive is not a readable tar: " +
-                                FirstLine(listing.output));
+                                complaint);
   }
+  return entries;
+}
+
+Status ExtractChecked(const std::string& archive, const std::string& root,
+                      const SourceLimits& limits) {
   ASSIGN_OR_RETURN(std::vector<TarEntry> entries,
-                   ParseTarListing(listing.output));
+                   ListWithinLimits(archive, limits));
   RETURN_IF_ERROR(CheckTarEntries(entries));
+  std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) return InternalError("create " + root + ": " + ec.message());
   ASSIGN_OR_RETURN(
@@ -118,6 +157,19 @@ Status ExtractArchiveSource(const std::string& archive,
                                 FirstLine(extract.output));
   }
   return CheckTreeStaysInside(root);
+}
+
+}  // namespace
+
+Status ExtractArchiveSource(const std::string& archive, const std::string& root,
+                            const SourceLimits& limits) {
+  std::error_code ec;
+  if (!fs::is_regular_file(archive, ec)) {
+    return NotFoundError("source archive " + archive + " not found");
+  }
+  Status extracted = ExtractChecked(archive, root, limits);
+  if (!extracted.ok()) fs::remove_all(root, ec);
+  return extracted;
 }
 
 }  // namespace kiln

@@ -4,6 +4,7 @@
 // not installed on the build hosts). Thread-compatible.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,12 +24,21 @@ Status CheckTarEntries(const std::vector<TarEntry>& entries);
 // naming the first offending link; Internal on I/O errors.
 Status CheckTreeStaysInside(const std::string& root);
 
-// Lists `archive` (CheckTarEntries), extracts it into `root` (created) with
-// --no-same-owner --no-same-permissions, then runs CheckTreeStaysInside.
-// NotFound when the archive is missing; InvalidArgument when it is not a
-// readable tar or fails a check (the message names the path); Internal on
-// other failures. On error `root` may hold a partial tree.
-Status ExtractArchiveSource(const std::string& archive,
-                            const std::string& root);
+// Caps on what a source archive may unpack to; 0 = no cap.
+struct SourceLimits {
+  uint64_t max_bytes = 0;    // sum of the members' sizes
+  uint64_t max_entries = 0;  // members (files, directories, links)
+};
+
+// Lists `archive` (streamed: the listing is never held whole; checked
+// against `limits` line by line, so a gzip bomb is refused before anything
+// is written), checks the entries (CheckTarEntries), extracts it into `root`
+// (created) with --no-same-owner --no-same-permissions, then runs
+// CheckTreeStaysInside. NotFound when the archive is missing;
+// InvalidArgument when it is not a readable tar, exceeds a limit (the message
+// names the limit and its kilnd flag) or fails a check (the message names the
+// path); Internal on other failures. On any error `root` is removed.
+Status ExtractArchiveSource(const std::string& archive, const std::string& root,
+                            const SourceLimits& limits = {});
 
 }  // namespace kiln

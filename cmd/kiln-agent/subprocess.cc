@@ -64,6 +64,12 @@ Subprocess::PumpEnd Subprocess::PumpLines(
       on_line(line);
     }
     partial_.erase(0, start);
+    // A line longer than the bound (a hostile archive's name, a runaway
+    // RUN step) is delivered in pieces rather than held whole.
+    if (partial_.size() >= kMaxLineBytes) {
+      on_line(partial_);
+      partial_.clear();
+    }
   }
   if (!partial_.empty()) on_line(partial_);
   partial_.clear();

@@ -35,6 +35,10 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
+  // Longest line PumpLines holds: longer ones reach on_line in pieces of
+  // (at least) this size.
+  static constexpr size_t kMaxLineBytes = 1 << 20;
+
   enum class PumpEnd { kEof, kCancelled };
   // Calls `on_line` with each output line (without its '\n', '\r' trimmed)
   // as soon as it is complete, until the output ends (kEof; a last line

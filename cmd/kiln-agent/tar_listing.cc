@@ -65,6 +65,33 @@ StatusOr<std::string> ReadQuoted(std::string_view line, size_t* pos) {
   return InvalidArgumentError("unterminated quoted name");
 }
 
+// The size column of a listing line: the third whitespace-separated field
+// ("-rw-r--r-- 0/0 1234 2024-01-01 00:00 \"x\""). Device entries print
+// "MAJOR,MINOR" there; they count as 0 (CheckTarEntries refuses them).
+StatusOr<uint64_t> ReadSize(std::string_view head) {
+  size_t pos = 0;
+  const auto skip_field = [&] {
+    while (pos < head.size() && head[pos] != ' ') ++pos;
+    while (pos < head.size() && head[pos] == ' ') ++pos;
+  };
+  skip_field();  // mode
+  skip_field();  // uid/gid
+  const size_t start = pos;
+  uint64_t size = 0;
+  for (; pos < head.size() && head[pos] >= '0' && head[pos] <= '9'; ++pos) {
+    const uint64_t digit = static_cast<uint64_t>(head[pos] - '0');
+    if (size > (UINT64_MAX - digit) / 10) {
+      return InvalidArgumentError("tar listing: size out of range");
+    }
+    size = size * 10 + digit;
+  }
+  if (pos == start) {
+    return InvalidArgumentError("tar listing: no size in: " +
+                                std::string(head.substr(0, 80)));
+  }
+  return pos < head.size() && head[pos] == ',' ? 0 : size;
+}
+
 }  // namespace
 
 StatusOr<TarEntry> ParseTarListingLine(std::string_view line) {
@@ -75,6 +102,7 @@ StatusOr<TarEntry> ParseTarListingLine(std::string_view line) {
   }
   TarEntry entry;
   entry.type = line.front();
+  ASSIGN_OR_RETURN(entry.size, ReadSize(line.substr(0, quote)));
   size_t pos = quote;
   ASSIGN_OR_RETURN(entry.name, ReadQuoted(line, &pos));
   const std::string_view rest = line.substr(pos);

@@ -4,6 +4,7 @@
 // stored instead of stripping them. Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@ struct TarEntry {
   char type = '-';
   std::string name;         // as stored in the archive (unquoted)
   std::string link_target;  // for 'l' and 'h'
+  uint64_t size = 0;        // bytes of content, as the listing states
   friend bool operator==(const TarEntry&, const TarEntry&) = default;
 };
 

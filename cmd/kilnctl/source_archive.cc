@@ -481,7 +481,8 @@ StatusOr<SourceArchive> PackSource(const std::string& dir,
   ASSIGN_OR_RETURN(DockerIgnore ignore, ReadDockerIgnore(dir, root));
 
   const int fd =
-      open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      open(out_path.c_str(),
+           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     return InternalError("create " + out_path + ": " + ErrnoMessage(errno));
   }

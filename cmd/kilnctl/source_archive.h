@@ -51,7 +51,8 @@ struct SourceArchive {
 // whose target is absolute or resolves outside `dir`, or a kept FIFO or
 // device node (the server accepts only files, directories and links —
 // exclude them in .dockerignore); a kept file cannot be read or changes
-// while it is packed. Internal when `out_path` cannot be written. On any
+// while it is packed. Internal when `out_path` cannot be created: it must
+// not exist (O_EXCL, no symlink followed); the file is made mode 0600. On any
 // error `out_path` is removed (the checks of `dir`, the Dockerfile and
 // .dockerignore run before it is created). Keeps no references.
 StatusOr<SourceArchive> PackSource(const std::string& dir,

@@ -7,6 +7,7 @@
 
 #include "cmd/kilnctl/api_error.h"
 #include "cmd/kilnctl/source_archive.h"
+#include "controller/base/files.h"
 
 namespace kiln::kilnctl {
 namespace {
@@ -34,17 +35,18 @@ StatusOr<UploadedSource> UploadSource(Session& session, const std::string& ns,
                                       const std::string& dir,
                                       const std::string& dockerfile) {
   Io& io = session.io();
-  const std::string tmp =
-      (std::filesystem::temp_directory_path() /
-       ("kilnctl-source-" + std::to_string(getpid()) + ".tar"))
-          .string();
+  // The archive goes into a fresh 0700 directory: no other user can read
+  // the sources, nor plant a file or symlink at its name beforehand.
+  ASSIGN_OR_RETURN(const std::string private_dir,
+                   MakePrivateTempDir("kilnctl-source-"));
   struct Cleanup {
-    std::string path;
+    std::string dir;
     ~Cleanup() {
       std::error_code ec;
-      std::filesystem::remove(path, ec);
+      std::filesystem::remove_all(dir, ec);
     }
-  } cleanup{tmp};
+  } cleanup{private_dir};
+  const std::string tmp = private_dir + "/source.tar";
   ASSIGN_OR_RETURN(SourceArchive archive, PackSource(dir, dockerfile, tmp));
   UploadedSource out;
   out.digest = archive.digest;

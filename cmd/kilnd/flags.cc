@@ -51,9 +51,33 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                  "above)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--allow-output-registry", f.allow_output_registries,
+                 "A registry (HOST:PORT) besides Kiln's own that "
+                 "spec.output.image may name, with any repository; "
+                 "repeatable. Without it, images go to Kiln's registry under "
+                 "the Build's namespace only");
+  app.add_option("--source-max-unpacked-bytes", f.source_max_unpacked_bytes,
+                 "Largest total size a source archive may unpack to in a "
+                 "builder (the build fails with SourceError above)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--source-max-entries", f.source_max_entries,
+                 "Most files, directories and links a source archive may "
+                 "hold (the build fails with SourceError above)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--source-retention-seconds", f.source_retention_seconds,
                  "Uploaded sources that no Build references are deleted "
                  "after going unused this long")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-requests-per-client", f.max_requests_per_client,
+                 "Requests one user may have in flight at once, bodies "
+                 "included (429 above)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-follows-per-client", f.max_follows_per_client,
+                 "Build log follows one user may hold open (429 above)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--max-watches-per-client", f.max_watches_per_client,

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "api_types/defaulting.h"
 #include "api_types/log_marker.h"
@@ -29,10 +30,17 @@ struct KilndFlags {
   int64_t default_timeout_seconds = kDefaultBuildTimeoutSeconds;
   int64_t max_body_bytes = 3 << 20;
   int64_t max_source_bytes = 100 << 20;
+  // Registries besides Kiln's own that Build outputs may be pushed to.
+  std::vector<std::string> allow_output_registries;
+  // What one source archive may unpack to in a builder.
+  int64_t source_max_unpacked_bytes = int64_t{4} << 30;
+  int64_t source_max_entries = 100000;
   // Uploaded sources no Build references are deleted by the periodic GC
   // once unused (not uploaded or looked up) for this long.
   int64_t source_retention_seconds = 24 * 3600;
   int64_t max_watches_per_client = 1000;
+  int64_t max_requests_per_client = 256;
+  int64_t max_follows_per_client = 100;
   int64_t watch_timeout_seconds = 300;
   int64_t retained_revisions = 100000;
   // false: serve the API only (Builds are admitted and stay Pending; no

@@ -33,7 +33,9 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   // Before anything is written: a forced qemu without a guest image fails
   // here, with the command that builds one.
   ASSIGN_OR_RETURN(const DriverChoice choice, ResolveDriver(flags));
-  RETURN_IF_ERROR(layout.CreateDirectories());
+  ASSIGN_OR_RETURN(const std::string data_dir_warning,
+                   layout.CreateDirectories());
+  if (!data_dir_warning.empty()) spdlog::warn("{}", data_dir_warning);
 
   std::unique_ptr<KilndServer> s(new KilndServer(flags, std::move(layout)));
   RETURN_IF_ERROR(s->OpenStore());
@@ -126,10 +128,16 @@ Status KilndServer::CreateStorage(const std::string& registry) {
   builds.defaults.timeout_seconds = flags_.default_timeout_seconds;
   builds.node_name = node_;
   builds.image_registry = registry;
+  builds.other_output_registries = flags_.allow_output_registries;
   builds.events = events_.get();
   builds.metrics = &metrics_;
   builds.sources = sources_.get();
   builds_ = std::make_unique<BuildStorage>(*store_, clock_, builds);
+  // Without history Retry-After falls back to timeouts; worth a warning,
+  // not a refusal to start.
+  if (Status seeded = builds_->LoadRecentDurations(); !seeded.ok()) {
+    spdlog::warn("retry-after history not loaded: {}", seeded.ToString());
+  }
   return OkStatus();
 }
 
@@ -171,6 +179,10 @@ StatusOr<std::string> KilndServer::StartApi(
   options.http.tls_cert_file = security.tls_cert_file;
   options.http.tls_key_file = security.tls_key_file;
   options.max_source_bytes = static_cast<size_t>(flags_.max_source_bytes);
+  options.max_requests_per_client =
+      static_cast<size_t>(flags_.max_requests_per_client);
+  options.max_follows_per_client =
+      static_cast<size_t>(flags_.max_follows_per_client);
   options.watch.max_watches_per_client =
       static_cast<size_t>(flags_.max_watches_per_client);
   options.watch.default_timeout =
@@ -227,6 +239,8 @@ Status KilndServer::StartControllers(const DriverChoice& choice,
   options.registry = registry;
   options.logs_dir = layout_.logs_dir();
   options.log_max_bytes = flags_.log_max_bytes;
+  options.source_max_bytes = flags_.source_max_unpacked_bytes;
+  options.source_max_entries = flags_.source_max_entries;
   options.sources_dir = layout_.sources_dir();  // sources_ stores here
   options.vm_delete_grace =
       std::chrono::seconds(flags_.vm_delete_grace_seconds);

@@ -29,6 +29,8 @@ ApiHandler::ApiHandler(ApiHandlerDeps deps, const ApiServerOptions& options)
       sources_(deps.sources),
       max_body_bytes_(options.http.max_body_bytes),
       max_source_bytes_(options.max_source_bytes),
+      requests_(std::make_shared<ClientSlots>(options.max_requests_per_client)),
+      follows_(std::make_shared<ClientSlots>(options.max_follows_per_client)),
       readiness_(options.readiness),
       refresh_metrics_(options.refresh_metrics) {}
 
@@ -90,6 +92,35 @@ HttpResponse ApiHandler::Handle(const HttpRequest& request) {
   return response;
 }
 
+HeadDecision ApiHandler::ScreenHead(const HttpRequest& head) {
+  HeadDecision decision;
+  decision.max_body_bytes = max_body_bytes_;
+  if (IsHealthPath(head.path) && head.method == "GET" &&
+      head.Header("authorization").empty()) {
+    return decision;
+  }
+  StatusOr<RequestInfo> info =
+      ParseRequestInfo(head.method, head.path, head.query);
+  StatusOr<UserInfo> user = authenticator_->Authenticate(head);
+  if (!user.ok()) {
+    decision.reply = Error(user.status(), info.ok() ? *info : RequestInfo{});
+    return decision;
+  }
+  decision.hold = requests_->TryAcquire(user->name);
+  if (decision.hold == nullptr) {
+    decision.reply = TooManyRequests(
+        "too many requests in flight for user \"" + user->name +
+        "\" (at most " + std::to_string(requests_->max_per_client()) +
+        " at once)");
+    return decision;
+  }
+  if (sources_ != nullptr && info.ok() && info->resource == "sources" &&
+      info->verb == "create" && Authorize(*user, *info).ok()) {
+    decision.max_body_bytes = max_source_bytes_;
+  }
+  return decision;
+}
+
 HttpResponse ApiHandler::Dispatch(const HttpRequest& request) {
   auto info = ParseRequestInfo(request.method, request.path, request.query);
   if (!info.ok()) return Error(info.status(), RequestInfo{});
@@ -105,6 +136,9 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request) {
   if (!user.ok()) return Error(user.status(), *info);
   if (Status s = Authorize(*user, *info); !s.ok()) return Error(s, *info);
   if (!info->is_resource_request) return HandleNonResource(request, *info);
+  if (info->api_group == kAccessReviewGroup) {
+    return HandleAccessReview(request, *info, *user);
+  }
   if (!ServesVerb(*info)) {
     return FromHttpError(MethodNotAllowedError(request.method, request.path,
                                                AllowedMethods(*info)));

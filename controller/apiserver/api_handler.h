@@ -5,7 +5,8 @@
 // One file per concern: api_handler.cc (pipeline and routing),
 // api_handler_health.cc (health, readiness, metrics, discovery),
 // api_handler_builds.cc, api_handler_nodes.cc (nodes and events),
-// api_handler_watch.cc, api_handler_log.cc, api_handler_sources.cc.
+// api_handler_watch.cc, api_handler_log.cc, api_handler_sources.cc,
+// api_handler_access_review.cc.
 #pragma once
 
 #include <functional>
@@ -16,6 +17,7 @@
 #include "controller/apiserver/api_server.h"
 #include "controller/apiserver/auth_authenticator.h"
 #include "controller/apiserver/build_storage.h"
+#include "controller/apiserver/client_slots.h"
 #include "controller/apiserver/http.h"
 #include "controller/apiserver/node_storage.h"
 #include "controller/apiserver/request_info.h"
@@ -48,11 +50,13 @@ class ApiHandler {
 
   HttpResponse Handle(const HttpRequest& request);
 
-  // The body limit for a request with this head (no body yet): the source
-  // upload limit for a POST .../sources by a user allowed to make it, the
-  // general limit otherwise (an anonymous client cannot make the server
-  // buffer a large body). Thread-safe; does not block.
-  size_t MaxBodyBytes(const HttpRequest& head) const;
+  // Decides a request from its head (no body yet): a client that fails
+  // authentication gets its 401 at once, one over its request cap a 429
+  // (neither body is read); otherwise the body limit (the source upload
+  // limit for a POST .../sources by a user allowed to make it, the general
+  // limit else) and the client's request slot. Anonymous health probes pass
+  // (Dispatch answers them). Thread-safe; does not block.
+  HeadDecision ScreenHead(const HttpRequest& head);
 
  private:
   // Handle() without the request-duration metric.
@@ -71,10 +75,17 @@ class ApiHandler {
   // GET /readyz[/NAME][?verbose].
   HttpResponse Readyz(const HttpRequest& request);
   // GET builds/NAME/log (api_handler_log.cc).
-  HttpResponse HandleLog(const HttpRequest& request, const RequestInfo& info);
+  // A follow takes one of `user`'s follow slots while it streams.
+  HttpResponse HandleLog(const HttpRequest& request, const RequestInfo& info,
+                         const UserInfo& user);
   // POST sources, GET/HEAD sources/DIGEST (api_handler_sources.cc).
   HttpResponse HandleSources(const HttpRequest& request,
                              const RequestInfo& info);
+  // POST selfsubjectaccessreviews: `user`'s own access, decided by
+  // Authorize (api_handler_access_review.cc).
+  HttpResponse HandleAccessReview(const HttpRequest& request,
+                                  const RequestInfo& info,
+                                  const UserInfo& user);
   // ?watch=true on any resource (api_handler_watch.cc).
   HttpResponse Watch(const HttpRequest& request, const RequestInfo& info,
                      const UserInfo& user);
@@ -102,6 +113,9 @@ class ApiHandler {
   SourceStore* const sources_;
   const size_t max_body_bytes_;
   const size_t max_source_bytes_;
+  // Requests in flight and log follows, per user (self-synchronized).
+  const std::shared_ptr<ClientSlots> requests_;
+  const std::shared_ptr<ClientSlots> follows_;
   const std::vector<ReadinessCheck> readiness_;
   const std::function<void()> refresh_metrics_;
 };

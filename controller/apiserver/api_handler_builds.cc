@@ -16,9 +16,8 @@ namespace kiln {
 HttpResponse ApiHandler::HandleBuilds(const HttpRequest& request,
                                       const RequestInfo& info,
                                       const UserInfo& user) {
-  (void)user;
   if (info.subresource == "log" && info.verb == "get") {
-    return HandleLog(request, info);
+    return HandleLog(request, info, user);
   }
   const bool status_sub = info.subresource == "status";
   if (!info.subresource.empty() && !status_sub) {
@@ -96,9 +95,12 @@ HttpResponse ApiHandler::HandleBuilds(const HttpRequest& request,
     if (!request.body.empty()) {
       auto opts = DecodeBody(request);
       if (!opts.ok()) return Error(opts.status(), info, true);
-      const nlohmann::json& pre =
-          opts->value("preconditions", nlohmann::json());
-      if (pre.is_object()) {
+      // DeleteOptions: anything but an object with an object
+      // "preconditions" carries no preconditions (value() would throw).
+      const auto pre_it =
+          opts->is_object() ? opts->find("preconditions") : opts->end();
+      if (pre_it != opts->end() && pre_it->is_object()) {
+        const nlohmann::json& pre = *pre_it;
         if (pre.contains("resourceVersion") &&
             pre["resourceVersion"].is_string()) {
           rv = pre["resourceVersion"].get<std::string>();

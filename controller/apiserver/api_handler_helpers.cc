@@ -1,10 +1,14 @@
 #include "controller/apiserver/api_handler_helpers.h"
 
+#include <charconv>
 #include <chrono>
+#include <optional>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "api_types/json_parse.h"
+#include "api_types/utf8.h"
 #include "api_types/yaml_codec.h"
 #include "controller/apiserver/content_type.h"
 #include "controller/apiserver/request_info.h"
@@ -54,6 +58,18 @@ StatusOr<nlohmann::json> DecodeBody(const HttpRequest& request) {
   return ParseJson(request.body);
 }
 
+HttpResponse TooManyRequests(const std::string& message) {
+  HttpResponse r = JsonResponse(429, {{"kind", "Status"},
+                                      {"apiVersion", "v1"},
+                                      {"metadata", nlohmann::json::object()},
+                                      {"status", "Failure"},
+                                      {"message", message},
+                                      {"reason", "TooManyRequests"},
+                                      {"code", 429}});
+  r.headers.push_back({"Retry-After", "1"});
+  return r;
+}
+
 StatusOr<TableOptions> TableOptionsOf(const HttpRequest& request) {
   TableOptions o;
   ASSIGN_OR_RETURN(o.include_object,
@@ -61,12 +77,28 @@ StatusOr<TableOptions> TableOptionsOf(const HttpRequest& request) {
   return o;
 }
 
-StatusOr<int64_t> LimitOf(const HttpRequest& request) {
-  try {
-    return int64_t{std::stoll(request.Query("limit", "0"))};
-  } catch (const std::exception&) {
-    return InvalidArgumentError("limit: must be an integer");
+StatusOr<std::optional<int64_t>> IntegerParameter(const HttpRequest& request,
+                                                  const std::string& name,
+                                                  int64_t min) {
+  const std::string value = request.Query(name);
+  if (value.empty()) return std::optional<int64_t>();
+  int64_t n = 0;
+  const char* end = value.data() + value.size();
+  const auto [stop, error] = std::from_chars(value.data(), end, n);
+  if (error == std::errc() && stop == end && n >= min) {
+    return std::optional<int64_t>(n);
   }
+  const std::string wanted = min == 0   ? "a non-negative integer"
+                             : min == 1 ? "a positive integer"
+                                        : "an integer ≥ " + std::to_string(min);
+  return InvalidArgumentError(name + ": must be " + wanted + ", got \"" +
+                              SanitizeForMessage(value, 64) + "\"");
+}
+
+StatusOr<int64_t> LimitOf(const HttpRequest& request) {
+  ASSIGN_OR_RETURN(std::optional<int64_t> limit,
+                   IntegerParameter(request, "limit", 0));
+  return limit.value_or(0);
 }
 
 WriteOptions WriteOptionsOf(const HttpRequest& request) {

@@ -11,25 +11,12 @@
 #include "api_types/phase.h"
 #include "api_types/time.h"
 #include "controller/apiserver/api_handler.h"
+#include "controller/apiserver/api_handler_helpers.h"
 #include "controller/apiserver/content_type.h"
 #include "controller/logs/sse.h"
 
 namespace kiln {
 namespace {
-
-StatusOr<std::optional<int64_t>> IntParam(const HttpRequest& request,
-                                          const std::string& name) {
-  const std::string v = request.Query(name);
-  if (v.empty()) return std::optional<int64_t>();
-  try {
-    size_t used = 0;
-    const int64_t n = std::stoll(v, &used);
-    if (used == v.size() && n >= 0) return std::optional<int64_t>(n);
-  } catch (const std::exception&) {
-  }
-  return InvalidArgumentError(
-      name + ": must be a non-negative integer, got \"" + v + "\"");
-}
 
 bool BoolParam(const HttpRequest& request, const std::string& name) {
   const std::string v = request.Query(name);
@@ -59,18 +46,19 @@ std::string Stamped(std::string_view data, const std::string& stamp) {
 }  // namespace
 
 HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
-                                   const RequestInfo& info) {
+                                   const RequestInfo& info,
+                                   const UserInfo& user) {
   if (logs_ == nullptr) {
     return Error(NotFoundError("build logs are not served by this server"),
                  info);
   }
   StatusOr<Build> build = builds_.Get(info.namespace_, info.name);
   if (!build.ok()) return Error(build.status(), info);
-  auto offset = IntParam(request, "offset");
+  auto offset = IntegerParameter(request, "offset", 0);
   if (!offset.ok()) return Error(offset.status(), info, true);
-  auto tail = IntParam(request, "tailLines");
+  auto tail = IntegerParameter(request, "tailLines", 0);
   if (!tail.ok()) return Error(tail.status(), info, true);
-  auto limit = IntParam(request, "limitBytes");
+  auto limit = IntegerParameter(request, "limitBytes", 0);
   if (!limit.ok()) return Error(limit.status(), info, true);
   const bool sse =
       request.Header("accept").find("text/event-stream") != std::string::npos;
@@ -114,6 +102,14 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
     return r;
   }
 
+  // Each follow holds an fd and a buffer until the build ends: capped per
+  // user. The slot goes with the follower's callbacks.
+  std::shared_ptr<void> slot = follows_->TryAcquire(user.name);
+  if (slot == nullptr) {
+    return TooManyRequests(
+        "too many log follows for user \"" + user.name + "\" (at most " +
+        std::to_string(follows_->max_per_client()) + " at once)");
+  }
   HttpResponse r;
   r.content_type =
       sse ? std::string(kSseContentType) : "text/plain; charset=utf-8";
@@ -132,8 +128,8 @@ HttpResponse ApiHandler::HandleLog(const HttpRequest& request,
     // The callbacks own the stream (nothing else does) until the follower
     // ends: at the Build's end, or when the client goes and the stream
     // closes (its on-close drops the follower and with it the callbacks).
-    auto on_data = [s = stream, sse, timestamps, clock](std::string_view data,
-                                                        int64_t next) {
+    auto on_data = [s = stream, sse, timestamps, clock, slot](
+                       std::string_view data, int64_t next) {
       std::string text =
           timestamps ? Stamped(data, NowStamp(*clock)) : std::string(data);
       return s->Write(sse ? SseLogFrame(text, next) : text);

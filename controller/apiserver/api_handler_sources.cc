@@ -49,18 +49,6 @@ nlohmann::json SourceJson(const SourceInfo& source) {
 
 }  // namespace
 
-size_t ApiHandler::MaxBodyBytes(const HttpRequest& head) const {
-  if (sources_ == nullptr || head.method != "POST") return max_body_bytes_;
-  StatusOr<RequestInfo> info =
-      ParseRequestInfo(head.method, head.path, head.query);
-  if (!info.ok() || info->resource != "sources" || info->verb != "create") {
-    return max_body_bytes_;
-  }
-  StatusOr<UserInfo> user = authenticator_->Authenticate(head);
-  if (!user.ok() || !Authorize(*user, *info).ok()) return max_body_bytes_;
-  return max_source_bytes_;
-}
-
 HttpResponse ApiHandler::HandleSources(const HttpRequest& request,
                                        const RequestInfo& info) {
   if (sources_ == nullptr) {
@@ -71,7 +59,8 @@ HttpResponse ApiHandler::HandleSources(const HttpRequest& request,
     if (!IsSourceBodyType(request.Header("content-type"))) {
       return FromHttpError(UnsupportedMediaTypeError(SourceBodyTypes()));
     }
-    StatusOr<SourcePutResult> put = sources_->Put(request.body);
+    StatusOr<SourcePutResult> put =
+        sources_->Put(info.namespace_, request.body);
     // An empty or non-archive body is a bad request (400), not an invalid
     // object (422).
     if (!put.ok()) return Error(put.status(), info, true);
@@ -79,7 +68,7 @@ HttpResponse ApiHandler::HandleSources(const HttpRequest& request,
   }
   if (info.verb == "get") {
     // A malformed digest is a bad request (400).
-    StatusOr<SourceInfo> source = sources_->Stat(info.name);
+    StatusOr<SourceInfo> source = sources_->Stat(info.namespace_, info.name);
     if (!source.ok()) return Error(source.status(), info, true);
     HttpResponse response = Object(request, 200, SourceJson(*source));
     if (request.method == "HEAD") response.body.clear();

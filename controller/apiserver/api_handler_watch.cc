@@ -17,18 +17,6 @@
 namespace kiln {
 namespace {
 
-HttpResponse TooManyRequests(const std::string& message) {
-  HttpResponse r = JsonResponse(429, {{"kind", "Status"},
-                                      {"apiVersion", "v1"},
-                                      {"metadata", nlohmann::json::object()},
-                                      {"status", "Failure"},
-                                      {"message", message},
-                                      {"reason", "TooManyRequests"},
-                                      {"code", 429}});
-  r.headers.push_back({"Retry-After", "1"});
-  return r;
-}
-
 // The table of one stored object of `resource`, for watch events.
 nlohmann::json ObjectTable(const std::string& resource,
                            const nlohmann::json& object, Timestamp now,
@@ -68,30 +56,17 @@ HttpResponse ApiHandler::Watch(const HttpRequest& request,
       return FieldsMatch(reqs, o);
     };
   }
-  const std::string rv = request.Query("resourceVersion");
-  if (rv.empty() || rv == "0") {
+  auto rv = IntegerParameter(request, "resourceVersion", 0);
+  if (!rv.ok()) return Error(rv.status(), info, true);
+  if (!rv->has_value() || **rv == 0) {
     w.send_initial = true;
   } else {
-    try {
-      size_t used = 0;
-      w.store.from_revision = std::stoll(rv, &used);
-      if (used != rv.size() || w.store.from_revision < 0) {
-        throw std::invalid_argument("rv");
-      }
-    } catch (const std::exception&) {
-      return Error(
-          InvalidArgumentError("resourceVersion: invalid value \"" + rv + "\""),
-          info, true);
-    }
+    w.store.from_revision = **rv;
   }
-  const std::string timeout = request.Query("timeoutSeconds");
-  if (!timeout.empty()) {
-    try {
-      w.timeout = std::chrono::seconds(std::max(1LL, std::stoll(timeout)));
-    } catch (const std::exception&) {
-      return Error(InvalidArgumentError("timeoutSeconds: must be an integer"),
-                   info, true);
-    }
+  auto timeout = IntegerParameter(request, "timeoutSeconds", 0);
+  if (!timeout.ok()) return Error(timeout.status(), info, true);
+  if (timeout->has_value()) {
+    w.timeout = std::chrono::seconds(std::max<int64_t>(1, **timeout));
   }
   w.allow_bookmarks = request.Query("allowWatchBookmarks") == "true";
   w.client_key = user.name + "@" + request.remote_address;

@@ -65,8 +65,8 @@ StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(
       deps.metrics, deps.logs,  deps.sources};
   auto handler = std::make_unique<ApiHandler>(std::move(handler_deps), options);
   HttpServerOptions http = options.http;
-  http.max_body_bytes_for = [h = handler.get()](const HttpRequest& head) {
-    return h->MaxBodyBytes(head);
+  http.screen_head = [h = handler.get()](const HttpRequest& head) {
+    return h->ScreenHead(head);
   };
   auto server =
       std::make_unique<ApiServerImpl>(std::move(watch), std::move(handler));

@@ -72,6 +72,11 @@ struct ApiServerOptions {
   // authenticated requests allowed to upload; every other body is held to
   // http.max_body_bytes.
   size_t max_source_bytes = 100 << 20;
+  // Per-client caps (a client is an authenticated user name): requests
+  // being read or handled at once, and open log follows. Over a cap: 429
+  // with Retry-After, before any body is read.
+  size_t max_requests_per_client = 256;
+  size_t max_follows_per_client = 100;
 };
 
 class ApiServer {

@@ -25,14 +25,43 @@ bool IsPublicPath(std::string_view path) {
   return false;
 }
 
-bool UserMayAccessResource(const RequestInfo& request) {
-  if (request.resource == "builds" || request.resource == "sources") {
-    return true;
-  }
-  if (request.resource == "nodes" || request.resource == "events") {
-    return IsReadVerb(request.verb);
+bool MayUseNamespace(const UserInfo& user, const std::string& ns) {
+  return !ns.empty() && user.InGroup(kNamespaceGroupPrefix + ns);
+}
+
+bool IsUser(const UserInfo& user) {
+  if (user.InGroup(kUsersGroup)) return true;
+  for (const std::string& group : user.groups) {
+    if (group.rfind(kNamespaceGroupPrefix, 0) == 0) return true;
   }
   return false;
+}
+
+// The reason a user may not, "" when they may.
+std::string UserRefusal(const UserInfo& user, const RequestInfo& request) {
+  if (request.api_group == kAccessReviewGroup) {
+    return request.resource == kSelfAccessReviews && request.verb == "create"
+               ? ""
+               : "not allowed";
+  }
+  if (request.resource == "nodes") {
+    return IsUser(user) && IsReadVerb(request.verb) ? "" : "not allowed";
+  }
+  const bool writes_allowed =
+      request.resource == "builds" || request.resource == "sources";
+  if (!writes_allowed &&
+      !(request.resource == "events" && IsReadVerb(request.verb))) {
+    return "not allowed";
+  }
+  if (request.namespace_.empty()) {
+    return "listing across all namespaces is for administrators; name a "
+           "namespace (-n)";
+  }
+  if (!MayUseNamespace(user, request.namespace_)) {
+    return "not a member of group \"" + std::string(kNamespaceGroupPrefix) +
+           request.namespace_ + "\"";
+  }
+  return "";
 }
 
 // Go's %q for the plain strings that appear here.
@@ -89,10 +118,9 @@ Status Authorize(const UserInfo& user, const RequestInfo& request) {
                          "); change the spec instead");
   }
   if (IsPrivileged(user)) return OkStatus();
-  if (user.InGroup(kUsersGroup) && UserMayAccessResource(request)) {
-    return OkStatus();
-  }
-  return Forbidden(user, request, "");
+  const std::string refusal = UserRefusal(user, request);
+  if (refusal.empty()) return OkStatus();
+  return Forbidden(user, request, refusal == "not allowed" ? "" : refusal);
 }
 
 }  // namespace kiln

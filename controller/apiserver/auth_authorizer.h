@@ -8,8 +8,14 @@
 //    are refused: status is observed state, written by the reconcilers.
 //  - The controller (kiln:controllers) and admins (system:masters) may do
 //    everything else, including /metrics and other non-resource paths.
-//  - Users (kiln:users) may do everything on builds (including builds/log)
-//    and sources, and get/list/watch nodes and events.
+//  - Namespaces are the tenancy boundary. A user in group
+//    "kiln:namespace:NS" may do everything on builds (including builds/log)
+//    and sources in namespace NS, and get/list/watch its events; requests
+//    across all namespaces (kubectl get builds -A) are for admins only.
+//  - Users (kiln:users, or any kiln:namespace:* group) may get/list/watch
+//    nodes (capacity is not a secret between tenants).
+//  - Any authenticated user may create a SelfSubjectAccessReview (kubectl
+//    auth can-i), which answers with this same policy.
 //  - Everything else is forbidden.
 #pragma once
 
@@ -21,6 +27,8 @@ namespace kiln {
 
 // Group of ordinary Kiln users.
 inline constexpr char kUsersGroup[] = "kiln:users";
+// Prefix of the groups that grant one namespace: "kiln:namespace:web".
+inline constexpr char kNamespaceGroupPrefix[] = "kiln:namespace:";
 
 // Returns OK when `user` may perform `request`, else PermissionDenied with
 // kube-apiserver's message, e.g.

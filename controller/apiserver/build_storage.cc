@@ -6,6 +6,8 @@
 
 #include "api_types/build_json.h"
 #include "api_types/field_error.h"
+#include "api_types/phase.h"
+#include "controller/apiserver/admission.h"
 #include "controller/apiserver/build_storage_internal.h"
 #include "controller/apiserver/resource_errors.h"
 #include "controller/apiserver/resource_keys.h"
@@ -75,6 +77,23 @@ using namespace build_storage_internal;
 BuildStorage::BuildStorage(Store& store, Clock& clock,
                            BuildStorageOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {}
+
+Status BuildStorage::LoadRecentDurations() {
+  ListOptions list;
+  list.scope = ResourceScope{kBuildsResource, std::nullopt};
+  ASSIGN_OR_RETURN(ListResult stored, store_.List(list));
+  std::vector<Build> finished;
+  for (const StoredObject& item : stored.items) {
+    StatusOr<Build> build = DecodeStoredBuild(item);
+    if (build.ok() && IsTerminal(build->status.phase)) {
+      finished.push_back(std::move(build).value());
+    }
+  }
+  recent_durations_.Seed(std::move(finished), [this](const Build& build) {
+    return ChargedNode(build, options_.node_name);
+  });
+  return OkStatus();
+}
 
 StatusOr<Build> BuildStorage::Get(const std::string& ns,
                                   const std::string& name) {

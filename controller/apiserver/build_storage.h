@@ -24,6 +24,7 @@
 #include "api_types/label_selector.h"
 #include "api_types/node.h"
 #include "api_types/status.h"
+#include "controller/apiserver/recent_durations.h"
 #include "controller/apiserver/retry_after.h"
 #include "controller/base/clock.h"
 #include "controller/events/event_recorder.h"
@@ -37,8 +38,13 @@ struct BuildStorageOptions {
   BuildDefaults defaults;
   // The Node Builds are admitted onto (its allocation is charged). Required.
   std::string node_name;
-  // HOST:PORT used for the default spec.output.image.
+  // Kiln's registry, HOST:PORT: the default spec.output.image is
+  // REGISTRY/<namespace>/<name>:<uid8>, and a given one must be under
+  // REGISTRY/<namespace>/ (output_image_policy.h) ...
   std::string image_registry = "127.0.0.1:5000";
+  // ... or in one of these registries (HOST:PORT), which an administrator
+  // allowed.
+  std::vector<std::string> other_output_registries;
   // Where Admitted / Rejected events go; null = none. Not owned.
   EventRecorder* events = nullptr;
   // Counts admission rejections; null = not counted. Not owned.
@@ -65,6 +71,12 @@ struct BuildWriteResult {
 class BuildStorage {
  public:
   BuildStorage(Store& store, Clock& clock, BuildStorageOptions options);
+
+  // Seeds Retry-After's history of build durations (per node) from the
+  // stored terminal Builds, so a restarted kilnd answers from experience
+  // rather than from timeouts. Called once at start, before serving.
+  // Errors: the Store's List.
+  Status LoadRecentDurations();
 
   // POST. `body` is the decoded request (JSON; YAML already converted).
   // Errors: InvalidArgument (strict decoding / validation, causes attached;
@@ -184,7 +196,8 @@ class BuildStorage {
   Store& store_;
   Clock& clock_;
   const BuildStorageOptions options_;
-  // Durations of recently finished Builds, for Retry-After. Self-synchronized.
+  // Durations of recently finished Builds per node, for Retry-After.
+  // Self-synchronized.
   RecentDurations recent_durations_;
 };
 

@@ -15,6 +15,7 @@
 #include "controller/apiserver/build_storage_internal.h"
 #include "controller/apiserver/node_txn.h"
 #include "controller/apiserver/object_ids.h"
+#include "controller/apiserver/output_image_policy.h"
 #include "controller/apiserver/resource_errors.h"
 #include "controller/apiserver/resource_keys.h"
 
@@ -119,6 +120,9 @@ StatusOr<Build> BuildStorage::PrepareForCreate(Build build) {
     }
     build.spec.output = BuildOutput{image};
   }
+  RETURN_IF_ERROR(CheckOutputImage(
+      {options_.image_registry, options_.other_output_registries},
+      build.metadata.namespace_, build.spec.output->image));
   return build;
 }
 
@@ -127,7 +131,8 @@ Status BuildStorage::CheckSourceUploaded(const Build& build) {
     return OkStatus();
   }
   const std::string& digest = build.spec.source.archive->digest;
-  StatusOr<SourceInfo> source = options_.sources->Stat(digest);
+  StatusOr<SourceInfo> source =
+      options_.sources->Stat(build.metadata.namespace_, digest);
   if (source.status().code() == StatusCode::kNotFound) {
     return FieldErrorsToStatus(
         {{"spec.source.archive.digest",
@@ -220,7 +225,7 @@ Status BuildStorage::DoesNotFitNow(const Build& build, const Node& node) {
   input.capacity = node.status.capacity;
   input.allocated = node.status.allocated;
   input.request = BuildRequest(build);
-  input.typical_duration = recent_durations_.Median();
+  input.typical_duration = recent_durations_.Median(node.metadata.name);
   input.now = clock_.SystemNow();
   ListOptions list;
   list.scope = ResourceScope{kBuildsResource, std::nullopt};

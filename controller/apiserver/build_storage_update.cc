@@ -133,6 +133,7 @@ StatusOr<Build> BuildStorage::CommitUpdate(const CurrentBuild& current,
                     BuildRequest(current.build)));
   if (updated.status.duration_ms) {
     recent_durations_.Add(
+        ChargedNode(current.build, options_.node_name),
         std::chrono::milliseconds(*updated.status.duration_ms));
   }
   return WithRevision(std::move(updated), result.objects[0].revision);

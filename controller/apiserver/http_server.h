@@ -9,12 +9,25 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api_types/status.h"
 #include "controller/apiserver/http.h"
 
 namespace kiln {
+
+// What the server decides from a request's head (method, path, query and
+// headers; no body yet), before it reads a byte of the body.
+struct HeadDecision {
+  // Larger bodies get 413.
+  size_t max_body_bytes = 3 << 20;
+  // Set: answered with this at once, the body never read (an
+  // unauthenticated client, or one over its request cap).
+  std::optional<HttpResponse> reply;
+  // Kept until the response is handed back (a per-client request slot).
+  std::shared_ptr<void> hold;
+};
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -24,11 +37,11 @@ struct HttpServerOptions {
   std::string tls_key_file;
   // Larger bodies get 413 before the handler runs.
   size_t max_body_bytes = 3 << 20;
-  // When set, the body limit of one request instead of max_body_bytes,
-  // decided from its head (method, path, query and headers are filled,
-  // body is empty); e.g. a larger limit for source uploads. Called on
-  // server threads; must not block.
-  std::function<size_t(const HttpRequest& head)> max_body_bytes_for;
+  // When set, decides each request from its head instead of
+  // max_body_bytes: e.g. a larger limit for source uploads, a 401 before an
+  // unauthenticated body is read. Called on server threads; must not
+  // block.
+  std::function<HeadDecision(const HttpRequest& head)> screen_head;
   // A streaming response whose unsent bytes exceed this is closed.
   size_t max_stream_buffer_bytes = 4 << 20;
   // Threads that run the handler. Network I/O has its own threads, so a

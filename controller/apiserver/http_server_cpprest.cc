@@ -244,24 +244,24 @@ class CpprestServer final : public HttpServer {
   // replies from there.
   void Serve(http::http_request req) {
     auto request = std::make_shared<HttpRequest>();
-    size_t limit = 0;
+    HeadDecision head;
     try {
-      if (!ReadHead(req, *request, &limit)) return;
+      if (!ReadHead(req, *request, &head)) return;
       const size_t declared = req.headers().content_length();
       if (declared > 0) request->body.reserve(declared);
     } catch (const std::exception& e) {
       ReplyError(req, e.what());
       return;
     }
-    ReadBody(req, request, limit);
+    ReadBody(req, request, head.max_body_bytes, std::move(head.hold));
   }
 
   // Appends the body to request->body in chunks, straight from cpprestsdk's
   // buffer (no second copy of a large upload), and stops with 413 as soon as
   // it passes `limit` (a chunked body declares no length). At the end, runs
-  // the handler.
+  // the handler. `hold` lives until the handler has returned.
   void ReadBody(http::http_request req, std::shared_ptr<HttpRequest> request,
-                size_t limit) {
+                size_t limit, std::shared_ptr<void> hold) {
     std::string& body = request->body;
     const size_t old_size = body.size();
     // One byte past the limit is enough to know it is too large.
@@ -272,8 +272,8 @@ class CpprestServer final : public HttpServer {
     req.body()
         .streambuf()
         .getn(into, want)
-        .then([this, req, request, limit,
-               old_size](pplx::task<size_t> read) mutable {
+        .then([this, req, request, limit, old_size,
+               hold](pplx::task<size_t> read) mutable {
           try {
             const size_t n = read.get();
             request->body.resize(old_size + n);
@@ -282,14 +282,14 @@ class CpprestServer final : public HttpServer {
               return;
             }
             if (n > 0) {
-              ReadBody(req, request, limit);
+              ReadBody(req, request, limit, std::move(hold));
               return;
             }
           } catch (const std::exception& e) {
             ReplyError(req, e.what());
             return;
           }
-          handler_pool_->Post([this, req, request]() mutable {
+          handler_pool_->Post([this, req, request, hold]() mutable {
             try {
               Reply(req, handler_(*request));
             } catch (const std::exception& e) {
@@ -299,9 +299,11 @@ class CpprestServer final : public HttpServer {
         });
   }
 
-  // Fills all but the body and sets *limit to the body limit of this
-  // request; replies 413 and returns false when the declared body is larger.
-  bool ReadHead(http::http_request& req, HttpRequest& out, size_t* limit) {
+  // Fills all but the body and *decision (options_.screen_head's, or
+  // max_body_bytes); replies and returns false when the decision is an
+  // immediate reply or the declared body is larger than its limit.
+  bool ReadHead(http::http_request& req, HttpRequest& out,
+                HeadDecision* decision) {
     out.method = req.method();
     const web::uri& uri = req.relative_uri();
     out.path = web::uri::decode(uri.path());
@@ -326,10 +328,17 @@ class CpprestServer final : public HttpServer {
       out.headers[key] = v;
     }
     out.remote_address = req.remote_address();
-    *limit = options_.max_body_bytes_for ? options_.max_body_bytes_for(out)
-                                         : options_.max_body_bytes;
-    if (req.headers().content_length() > *limit) {
-      ReplyTooLarge(req, *limit);
+    if (options_.screen_head) {
+      *decision = options_.screen_head(out);
+    } else {
+      decision->max_body_bytes = options_.max_body_bytes;
+    }
+    if (decision->reply) {
+      Reply(req, std::move(*decision->reply));
+      return false;
+    }
+    if (req.headers().content_length() > decision->max_body_bytes) {
+      ReplyTooLarge(req, decision->max_body_bytes);
       return false;
     }
     return true;

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "api_types/json_extent.h"
 #include "api_types/json_parse.h"
 #include "api_types/json_reader.h"
 #include "api_types/yaml_codec.h"
@@ -20,6 +21,61 @@ std::string OperationLabel(size_t index) {
 // "remove /spec/x" for messages; the op has been checked by ParseJsonPatch.
 std::string DescribeOperation(const json& op) {
   return op["op"].get<std::string>() + " " + op["path"].get<std::string>();
+}
+
+// Levels of containers a value placed at `pointer` sits in ("/a/b" → 2).
+int PointerDepth(const std::string& pointer) {
+  int depth = 0;
+  for (char c : pointer) depth += c == '/' ? 1 : 0;
+  return depth;
+}
+
+// What `op` adds to `document`: the value of add/replace, the subtree at
+// "from" for copy/move; nothing for remove/test. Throws json::exception for
+// a bad "from" pointer (the operation itself would fail the same way).
+// `document_bytes` is what the document measures so far; the result is
+// bounded by the room that is left.
+JsonExtent AddedByOperation(const json& document, const json& op,
+                            size_t document_bytes) {
+  const std::string& name = op["op"].get_ref<const std::string&>();
+  const json* added = nullptr;
+  if (name == "add" || name == "replace") {
+    const auto value = op.find("value");
+    if (value != op.end()) added = &*value;
+  } else if (name == "copy" || name == "move") {
+    const auto from = op.find("from");
+    if (from != op.end() && from->is_string()) {
+      added = &document.at(json::json_pointer(from->get<std::string>()));
+    }
+  }
+  if (added == nullptr) return {};
+  const size_t room = kMaxPatchedDocumentBytes > document_bytes
+                          ? kMaxPatchedDocumentBytes - document_bytes
+                          : 0;
+  JsonExtent extent = MeasureJson(*added, room, kMaxJsonDepth);
+  if (name == "move") extent.bytes = 0;  // it leaves its old place
+  return extent;
+}
+
+// InvalidArgument when applying `op` could make the document larger than
+// kMaxPatchedDocumentBytes (removals and replaced values are not
+// subtracted: a bound, not an exact size) or nest deeper than
+// kMaxJsonDepth. Adds what the operation adds to *document_bytes.
+Status CheckOperationBounds(const json& document, const json& op,
+                            size_t* document_bytes) {
+  const JsonExtent added = AddedByOperation(document, op, *document_bytes);
+  *document_bytes += added.bytes;
+  if (*document_bytes > kMaxPatchedDocumentBytes) {
+    return InvalidArgumentError("the patched object would be larger than " +
+                                std::to_string(kMaxPatchedDocumentBytes) +
+                                " bytes");
+  }
+  const int depth = PointerDepth(op["path"].get<std::string>()) + added.depth;
+  if (added.depth > 0 && depth > kMaxJsonDepth) {
+    return InvalidArgumentError("the patched object would nest deeper than " +
+                                std::to_string(kMaxJsonDepth) + " levels");
+  }
+  return OkStatus();
 }
 
 bool PointerTouchesResourceVersion(const std::string& pointer) {
@@ -91,13 +147,21 @@ json ApplyMergePatch(const json& target, const json& patch) {
 
 StatusOr<json> ApplyJsonPatch(const json& target, const json& operations) {
   json result = target;
+  size_t bytes =
+      MeasureJson(result, kMaxPatchedDocumentBytes, kMaxJsonDepth).bytes;
   for (size_t i = 0; i < operations.size(); ++i) {
     const json& op = operations[i];
-    try {
-      result = result.patch(json::array({op}));
-    } catch (const json::exception& e) {
+    const auto failed = [&](std::string_view why) {
       return InvalidArgumentError(OperationLabel(i) + " (" +
-                                  DescribeOperation(op) + "): " + e.what());
+                                  DescribeOperation(op) +
+                                  "): " + std::string(why));
+    };
+    try {
+      Status bounded = CheckOperationBounds(result, op, &bytes);
+      if (!bounded.ok()) return failed(bounded.message());
+      result.patch_inplace(json::array({op}));
+    } catch (const json::exception& e) {
+      return failed(e.what());
     }
   }
   return result;

@@ -19,6 +19,12 @@ namespace kiln {
 // Most operations one JSON patch may carry (kube-apiserver allows 10,000).
 inline constexpr size_t kMaxJsonPatchOperations = 10000;
 
+// Largest document a JSON patch may build, in approximate serialized bytes
+// (api_types/json_extent.h): the default request body limit. Without it
+// thirty `copy` operations of the root's contents into itself reach 2^30
+// nodes.
+inline constexpr size_t kMaxPatchedDocumentBytes = 3 << 20;
+
 // A merge patch must be a JSON object (strictly parsed: duplicate keys are
 // errors). Errors: InvalidArgument "json: ..." / "merge patch must be a JSON
 // object, got T".
@@ -40,7 +46,10 @@ nlohmann::json ApplyMergePatch(const nlohmann::json& target,
 
 // RFC 6902 on a copy of `target`, one operation at a time. Errors:
 // InvalidArgument naming the operation that failed, e.g. `json patch
-// operation 1 (remove /spec/nope): ...` (path not found, failed test, ...).
+// operation 1 (remove /spec/nope): ...` (path not found, failed test, ...),
+// including an operation after which the document would be larger than
+// kMaxPatchedDocumentBytes or nest deeper than kMaxJsonDepth; checked before
+// the operation runs, so no such document is ever built.
 StatusOr<nlohmann::json> ApplyJsonPatch(const nlohmann::json& target,
                                         const nlohmann::json& operations);
 

@@ -109,6 +109,16 @@ StatusOr<RequestInfo> ParseRequestInfo(
     return info;  // /version, /openapi/..., /healthz, /metrics, ...
   }
   if (IsApiDiscoveryPath(parts)) return info;
+  if (parts.size() == 4 && parts[0] == "apis" &&
+      parts[1] == kAccessReviewGroup && parts[2] == "v1" &&
+      parts[3] == kSelfAccessReviews) {
+    info.is_resource_request = true;
+    info.api_group = kAccessReviewGroup;
+    info.api_version = "v1";
+    info.resource = kSelfAccessReviews;
+    info.verb = VerbForMethod(method) == "get" ? "list" : VerbForMethod(method);
+    return info;
+  }
   if (parts[0] != "apis" || parts.size() < 4 || parts[1] != kGroup ||
       parts[2] != kVersion) {
     return PathNotFound(method, path);

@@ -25,6 +25,11 @@ struct RequestInfo {
   std::string path;         // the request path, unchanged
 };
 
+// The one resource Kiln serves outside kiln.dev: kubectl auth can-i's
+// POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews.
+inline constexpr char kAccessReviewGroup[] = "authorization.k8s.io";
+inline constexpr char kSelfAccessReviews[] = "selfsubjectaccessreviews";
+
 // True when `path` is `root` or below it ("/healthz", "/healthz/ping"; not
 // "/healthzz").
 bool IsPathUnder(std::string_view path, std::string_view root);

@@ -11,28 +11,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using TimePoint = std::chrono::system_clock::time_point;
 
-RecentDurations::RecentDurations(size_t window)
-    : window_(std::max<size_t>(1, window)) {}
-
-void RecentDurations::Add(milliseconds duration) {
-  if (duration.count() < 0) return;
-  MutexLock lock(mu_);
-  durations_.push_back(duration);
-  while (durations_.size() > window_) durations_.pop_front();
-}
-
-std::optional<milliseconds> RecentDurations::Median() const {
-  std::vector<milliseconds> sorted;
-  {
-    MutexLock lock(mu_);
-    sorted.assign(durations_.begin(), durations_.end());
-  }
-  if (sorted.empty()) return std::nullopt;
-  const size_t middle = (sorted.size() - 1) / 2;
-  std::nth_element(sorted.begin(), sorted.begin() + middle, sorted.end());
-  return sorted[middle];
-}
-
 TimePoint ExpectedRelease(const Build& build,
                           std::optional<milliseconds> typical, TimePoint now) {
   TimePoint start = now;
@@ -46,9 +24,11 @@ TimePoint ExpectedRelease(const Build& build,
   const milliseconds expected =
       std::min(typical.value_or(timeout / 2), timeout);
   if (start + expected > now) return start + expected;
-  // Running longer than usual: it is stopped at its deadline at the latest.
-  if (start + timeout > now) return start + timeout;
-  return now;
+  if (start + timeout <= now) return now;  // past its deadline: any moment
+  // Running longer than usual: expected within another half of the typical
+  // duration, and stopped at its deadline at the latest.
+  const milliseconds more = std::max<milliseconds>(seconds(1), expected / 2);
+  return std::min(now + more, start + timeout);
 }
 
 int64_t ComputeRetryAfterSeconds(const RetryAfterInput& input) {

@@ -144,4 +144,16 @@ Status EnsurePrivateDirectory(const std::string& dir) {
   return OkStatus();
 }
 
+StatusOr<std::string> MakePrivateTempDir(const std::string& prefix) {
+  std::error_code ec;
+  std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+  if (ec) base = "/tmp";
+  std::string path = (base / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(path.data()) == nullptr) {
+    return InternalError("cannot create a private directory " + path + ": " +
+                         std::strerror(errno));
+  }
+  return path;
+}
+
 }  // namespace kiln

@@ -52,4 +52,9 @@ std::string ReadFileOrEmpty(const std::string& path);
 // not a directory, or on I/O errors.
 Status EnsurePrivateDirectory(const std::string& dir);
 
+// A new directory only this user can enter (mkdtemp: mode 0700, a unique
+// name "<prefix>XXXXXX" in $TMPDIR or /tmp, never an existing path). Returns
+// its path; the caller removes it. Internal with errno text on failure.
+StatusOr<std::string> MakePrivateTempDir(const std::string& prefix);
+
 }  // namespace kiln

@@ -1,5 +1,6 @@
 #include "controller/data_dir/data_dir_layout.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -18,21 +19,46 @@ StatusOr<DataDirLayout> DataDirLayout::ForDataDir(const std::string& data_dir) {
   }
   std::string root = absolute.lexically_normal().string();
   while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root == "/") {
+    // kilnd makes its data dir private (0700); never the root directory.
+    return InvalidArgumentError("--data-dir must not be /");
+  }
   return DataDirLayout(std::move(root));
 }
 
-Status DataDirLayout::CreateDirectories() const {
-  const std::pair<const char*, std::string> dirs[] = {
-      {"--data-dir", root_}, {"the logs directory", logs_dir()}};
-  for (const auto& [what, dir] : dirs) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      return UnavailableError(std::string("cannot create ") + what + " " + dir +
-                              ": " + ec.message());
-    }
+StatusOr<std::string> DataDirLayout::CreateDirectories() const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool existed = fs::is_directory(root_, ec);
+  fs::create_directories(root_, ec);
+  if (ec) {
+    return UnavailableError("cannot create --data-dir " + root_ + ": " +
+                            ec.message());
   }
-  return OkStatus();
+  const fs::perms before = fs::status(root_, ec).permissions();
+  const fs::perms others = fs::perms::group_all | fs::perms::others_all;
+  std::string warning;
+  if (!ec && (before & others) != fs::perms::none) {
+    if (existed) {
+      char octal[8];
+      std::snprintf(octal, sizeof octal, "%03o",
+                    static_cast<unsigned>(before & fs::perms::mask));
+      warning = "--data-dir " + root_ + " had mode " + octal +
+                "; tightened to 0700 (it holds tokens, keys, the store and "
+                "build logs)";
+    }
+    fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  if (ec) {
+    return UnavailableError("cannot make --data-dir " + root_ +
+                            " private (0700): " + ec.message());
+  }
+  fs::create_directories(logs_dir(), ec);
+  if (ec) {
+    return UnavailableError("cannot create the logs directory " + logs_dir() +
+                            ": " + ec.message());
+  }
+  return warning;
 }
 
 }  // namespace kiln

@@ -32,10 +32,13 @@ class DataDirLayout {
   // cannot be made absolute (the message names it).
   static StatusOr<DataDirLayout> ForDataDir(const std::string& data_dir);
 
-  // Creates the data dir and the directories no component creates itself
-  // (logs/). Existing ones are left as they are. Unavailable naming the
-  // path that could not be created.
-  Status CreateDirectories() const;
+  // Creates the data dir (mode 0700: it holds the store, tokens, keys, logs
+  // and sources, none of them for other users) and the directories no
+  // component creates itself (logs/). An existing data dir that group or
+  // others may enter is tightened to 0700; the returned text then says so,
+  // for the caller to log as a warning ("" otherwise). Unavailable naming
+  // the path that could not be created or tightened.
+  StatusOr<std::string> CreateDirectories() const;
 
   const std::string& root() const { return root_; }
   std::string store_file() const { return Join("kiln.db"); }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "api_types/image_reference.h"
+#include "api_types/names.h"
 #include "controller/sources/archive_format.h"
 #include "controller/sources/sha256.h"
 
@@ -18,6 +19,17 @@ namespace {
 
 constexpr std::string_view kDigestPrefix = "sha256:";
 constexpr std::string_view kTempPrefix = ".upload-";
+constexpr char kGrantsDir[] = "grants";
+
+// A namespace names a directory under grants/: only DNS-1123 labels.
+Status CheckNamespace(std::string_view ns) {
+  Status label = CheckDns1123Label(ns);
+  if (!label.ok()) {
+    return InvalidArgumentError("invalid namespace for a source: " +
+                                label.message());
+  }
+  return OkStatus();
+}
 
 std::string Errno(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
@@ -78,7 +90,37 @@ Status FileSourceStore::MarkUsed(const std::string& path) {
   return OkStatus();
 }
 
-StatusOr<SourceInfo> FileSourceStore::Stat(std::string_view digest) {
+std::string FileSourceStore::GrantPath(std::string_view ns,
+                                       std::string_view digest) const {
+  return dir_ + "/" + kGrantsDir + "/" + std::string(ns) + "/" +
+         std::string(digest.substr(kDigestPrefix.size()));
+}
+
+Status FileSourceStore::Grant(std::string_view ns, std::string_view digest) {
+  const std::string path = GrantPath(ns, digest);
+  if (access(path.c_str(), F_OK) == 0) return OkStatus();
+  const std::string ns_dir = path.substr(0, path.rfind('/'));
+  std::error_code ec;
+  std::filesystem::create_directories(ns_dir, ec);
+  if (ec) return InternalError("cannot create " + ns_dir + ": " + ec.message());
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError(Errno("cannot create", path));
+  close(fd);
+  return FsyncDir(ns_dir);
+}
+
+void FileSourceStore::RevokeAll(const std::string& hex) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir_ + "/" + kGrantsDir, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::filesystem::remove(it->path() / hex, ec);
+    ec.clear();
+  }
+}
+
+StatusOr<SourceInfo> FileSourceStore::Stat(std::string_view ns,
+                                           std::string_view digest) {
+  RETURN_IF_ERROR(CheckNamespace(ns));
   if (!IsSha256Digest(digest)) {
     return InvalidArgumentError(
         "invalid source digest \"" + std::string(digest) +
@@ -92,6 +134,10 @@ StatusOr<SourceInfo> FileSourceStore::Stat(std::string_view digest) {
       return NotFoundError("source " + std::string(digest) + " not found");
     }
     return InternalError(Errno("cannot stat", path));
+  }
+  if (access(GrantPath(ns, digest).c_str(), F_OK) != 0) {
+    // The same answer as for an archive nobody uploaded.
+    return NotFoundError("source " + std::string(digest) + " not found");
   }
   RETURN_IF_ERROR(MarkUsed(path));
   return SourceInfo{std::string(digest), static_cast<int64_t>(st.st_size)};
@@ -126,7 +172,9 @@ StatusOr<std::string> FileSourceStore::WriteTemp(std::string_view archive) {
   return path;
 }
 
-StatusOr<SourcePutResult> FileSourceStore::Put(std::string_view archive) {
+StatusOr<SourcePutResult> FileSourceStore::Put(std::string_view ns,
+                                               std::string_view archive) {
+  RETURN_IF_ERROR(CheckNamespace(ns));
   if (archive.empty()) {
     return InvalidArgumentError(
         "the request body is empty: POST a tar or tar.gz archive");
@@ -140,6 +188,7 @@ StatusOr<SourcePutResult> FileSourceStore::Put(std::string_view archive) {
     MutexLock lock(mu_);
     if (access(path.c_str(), F_OK) == 0) {
       RETURN_IF_ERROR(MarkUsed(path));
+      RETURN_IF_ERROR(Grant(ns, digest));
       return result;
     }
   }
@@ -159,6 +208,7 @@ StatusOr<SourcePutResult> FileSourceStore::Put(std::string_view archive) {
     RETURN_IF_ERROR(FsyncDir(dir_));
   }
   RETURN_IF_ERROR(MarkUsed(path));
+  RETURN_IF_ERROR(Grant(ns, digest));
   return result;
 }
 
@@ -183,7 +233,9 @@ StatusOr<size_t> FileSourceStore::DeleteUnused(
     MutexLock lock(mu_);
     struct stat st {};
     if (stat(path.c_str(), &st) != 0 || MTime(st) >= unused_since) continue;
-    if (unlink(path.c_str()) == 0) ++deleted;
+    if (unlink(path.c_str()) != 0) continue;
+    ++deleted;
+    if (archive) RevokeAll(name);
   }
   return deleted;
 }

@@ -1,8 +1,11 @@
 // SourceStore: uploaded build sources (tar / tar.gz archives), addressed by
-// the SHA-256 of their bytes and shared by all namespaces. The API server
+// the SHA-256 of their bytes. The bytes are stored once, but each namespace
+// sees only the archives uploaded into it: a digest is a name anyone can
+// learn, the upload is the proof of holding the content (so a namespace can
+// neither read another's sources nor learn which ones exist). The API server
 // writes them (POST .../sources) and checks that a Build's
-// spec.source.archive.digest names one; the build reconciler hands
-// Path(digest) to kiln-agent, which extracts it.
+// spec.source.archive.digest names one of its namespace's; the build
+// reconciler hands Path(digest) to kiln-agent, which extracts it.
 //
 // Thread-safe (implementations must be).
 #pragma once
@@ -39,13 +42,19 @@ class SourceStore {
   // Build admitted after a successful Stat does not lose its source to a
   // concurrent garbage collection. InvalidArgument for a malformed digest,
   // NotFound when no such archive is stored, Internal on I/O errors.
-  virtual StatusOr<SourceInfo> Stat(std::string_view digest) = 0;
+  // NotFound too when the archive exists but was never uploaded into
+  // namespace `ns`; InvalidArgument when `ns` is not a DNS-1123 label.
+  virtual StatusOr<SourceInfo> Stat(std::string_view ns,
+                                    std::string_view digest) = 0;
 
   // Stores `archive` durably (written, fsynced, then linked into place under
   // its digest: a reader never sees a partial archive). Does not keep a
   // reference to `archive`. InvalidArgument when it is empty or not a tar /
   // tar.gz / tar.xz / tar.bz2 (CheckArchiveFormat); Internal on I/O errors.
-  virtual StatusOr<SourcePutResult> Put(std::string_view archive) = 0;
+  // The archive becomes visible to namespace `ns` (InvalidArgument when it
+  // is not a DNS-1123 label); `created` says whether the bytes were new.
+  virtual StatusOr<SourcePutResult> Put(std::string_view ns,
+                                        std::string_view archive) = 0;
 
   // The file the archive with `digest` is (or would be) stored in.
   // REQUIRES: IsSha256Digest(digest).

@@ -44,10 +44,18 @@ StatusOr<ContinueToken> ContinueToken::Decode(const std::string& text) {
     if (hi < 0 || lo < 0) return BadToken("not hex");
     raw.push_back(static_cast<char>(hi << 4 | lo));
   }
+  // Every member is type-checked before it is read: a token is client input
+  // (nlohmann's value() and get() throw on a type mismatch).
   nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("v", 0) != 1 ||
-      !j.contains("rv") || !j["rv"].is_number_integer() || !j.contains("k") ||
-      !j["k"].is_string() || !j.contains("q") || !j["q"].is_string()) {
+  const auto has = [&j](const char* key, bool (nlohmann::json::*is)() const) {
+    const auto it = j.find(key);
+    return it != j.end() && ((*it).*is)();
+  };
+  if (j.is_discarded() || !j.is_object() ||
+      !has("v", &nlohmann::json::is_number_integer) || j["v"] != 1 ||
+      !has("rv", &nlohmann::json::is_number_integer) ||
+      !has("k", &nlohmann::json::is_string) ||
+      !has("q", &nlohmann::json::is_string)) {
     return BadToken("malformed");
   }
   ContinueToken t;

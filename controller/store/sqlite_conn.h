@@ -33,6 +33,11 @@ class SqliteConnection {
   // The error of the last failed call, as a Status with `what` as context.
   Status LastError(std::string_view what) const;
   sqlite3* raw() { return db_; }
+  // True outside an explicit transaction. After SQLITE_FULL, SQLITE_IOERR,
+  // SQLITE_NOMEM or SQLITE_BUSY SQLite may have rolled the open transaction
+  // back by itself; this is how a caller finds out (a SAVEPOINT would then
+  // start a new transaction that its RELEASE commits on its own).
+  bool InAutocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}

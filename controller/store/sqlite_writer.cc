@@ -168,12 +168,14 @@ void SqliteWriter::CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
         req->result =
             c.ok() ? StatusOr<TxnResult>(TxnResult{{}, next_revision_ - 1})
                    : StatusOr<TxnResult>(c);
-        continue;
+      } else {
+        ApplyOps(*req);
       }
-      ApplyOps(*req);
+      s = CheckBatchStillOpen(*req);
+      if (!s.ok()) break;
     }
-    s = conn_->Exec("COMMIT");
-    if (!s.ok()) (void)conn_->Exec("ROLLBACK");
+    if (s.ok()) s = conn_->Exec("COMMIT");
+    if (!s.ok() && !conn_->InAutocommit()) (void)conn_->Exec("ROLLBACK");
     if (options_.observe_commit) {
       options_.observe_commit(std::chrono::duration<double>(
                                   std::chrono::steady_clock::now() - started)
@@ -199,6 +201,19 @@ void SqliteWriter::CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
   for (auto& req : batch) {
     req->done.set_value(std::move(req->result));
   }
+}
+
+Status SqliteWriter::CheckBatchStillOpen(const Request& req) {
+  if (!conn_->InAutocommit()) return OkStatus();
+  // SQLite rolled the whole batch back (disk full, I/O error): the requests
+  // before this one are undone too, and nothing more may run in this batch
+  // (a SAVEPOINT would open, and its RELEASE commit, a transaction of its
+  // own, behind the revision counter's back).
+  Status cause =
+      req.result.ok() ? conn_->LastError("batch") : req.result.status();
+  return Status(cause.code() == StatusCode::kInternal ? StatusCode::kUnavailable
+                                                      : cause.code(),
+                "the batch was rolled back: " + cause.message());
 }
 
 void SqliteWriter::ApplyOps(Request& req) {

@@ -75,6 +75,10 @@ class SqliteWriter {
   Status Prepare();
   void Run() EXCLUDES(mu_);
   void CommitBatch(std::vector<std::unique_ptr<Request>>& batch);
+  // OK while the batch's transaction is open; else (SQLite rolled it back
+  // after an error in `req`) the error that every request of the batch
+  // gets.
+  Status CheckBatchStillOpen(const Request& req);
   void ApplyOps(Request& req);
   // Consumes op.value.
   Status ApplyOne(TxnOp& op, StoredObject* out, ChangePtr* change);

@@ -42,6 +42,8 @@ nlohmann::json AgentJobToJson(const AgentJob& job) {
           {"registry", job.registry},
           {"logPath", job.log_path},
           {"logMaxBytes", job.log_max_bytes},
+          {"sourceMaxBytes", job.source_max_bytes},
+          {"sourceMaxEntries", job.source_max_entries},
           {"storageRoot", job.storage_root},
           {"runRoot", job.run_root},
           {"cpus", job.cpus},
@@ -61,6 +63,8 @@ StatusOr<AgentJob> AgentJobFromJson(const nlohmann::json& j) {
   RETURN_IF_ERROR(Field(j, "registry", &job.registry));
   RETURN_IF_ERROR(Field(j, "logPath", &job.log_path));
   RETURN_IF_ERROR(Field(j, "logMaxBytes", &job.log_max_bytes));
+  RETURN_IF_ERROR(Field(j, "sourceMaxBytes", &job.source_max_bytes));
+  RETURN_IF_ERROR(Field(j, "sourceMaxEntries", &job.source_max_entries));
   RETURN_IF_ERROR(Field(j, "storageRoot", &job.storage_root));
   RETURN_IF_ERROR(Field(j, "runRoot", &job.run_root));
   RETURN_IF_ERROR(Field(j, "cpus", &job.cpus));
@@ -73,9 +77,15 @@ StatusOr<AgentJob> AgentJobFromJson(const nlohmann::json& j) {
   if (job.log_path.empty()) {
     return InvalidArgumentError("job.logPath: required");
   }
-  if (job.log_max_bytes < 0) {
-    return InvalidArgumentError("job.logMaxBytes: must be >= 0, got " +
-                                std::to_string(job.log_max_bytes));
+  for (const auto& [name, value] :
+       {std::pair{"logMaxBytes", job.log_max_bytes},
+        std::pair{"sourceMaxBytes", job.source_max_bytes},
+        std::pair{"sourceMaxEntries", job.source_max_entries}}) {
+    if (value < 0) {
+      return InvalidArgumentError(std::string("job.") + name +
+                                  ": must be >= 0, got " +
+                                  std::to_string(value));
+    }
   }
   return job;
 }

@@ -44,6 +44,11 @@ struct AgentJob {
   // LogTruncatedMarker(log_max_bytes) (api_types/log_marker.h) and appends
   // nothing more, so the log never grows past cap + marker.
   int64_t log_max_bytes = 0;
+  // Caps on the unpacked source archive (0 = none): the members' total
+  // size in bytes, and their number. The agent checks tar's listing before
+  // anything is written, so an archive bomb never reaches the disk.
+  int64_t source_max_bytes = 0;
+  int64_t source_max_entries = 0;
   // buildah --root / --runroot (a per-node cache dir may be shared).
   std::string storage_root;
   std::string run_root;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tests/api_types/codec_fixtures.h"
 #include "tests/testing/status_matchers.h"
@@ -31,6 +32,31 @@ TEST(ParseJsonTest, RejectsDuplicateKeys) {
       ParseJson(R"({"spec": {"cpus": 1, "cpus": 2}})"),
       StatusIs(StatusCode::kInvalidArgument, "json: duplicate key \"cpus\""));
   EXPECT_OK(ParseJson(R"([{"a": 1}, {"a": 2}, {"b": {"a": 3}, "a": 4}])"));
+}
+
+TEST(ParseJsonTest, AcceptsNestingUpToTheLimit) {
+  const std::string arrays =
+      std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  EXPECT_OK(ParseJson(arrays));
+  std::string objects;
+  for (int i = 0; i < kMaxJsonDepth; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(kMaxJsonDepth, '}');
+  EXPECT_OK(ParseJson(objects));
+}
+
+TEST(ParseJsonTest, RejectsNestingPastTheLimit) {
+  const std::string one_more =
+      std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
+  EXPECT_THAT(ParseJson(one_more),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "json: nesting deeper than 100 levels"));
+  // The hostile body that used to overflow the stack: 400 KB of '['.
+  EXPECT_THAT(ParseJson(std::string(400 << 10, '[')),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("deeper")));
+  std::string objects;
+  for (int i = 0; i < 50000; ++i) objects += "{\"a\":";
+  EXPECT_THAT(ParseJson(objects),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("deeper")));
 }
 
 }  // namespace

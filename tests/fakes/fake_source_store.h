@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -18,10 +19,13 @@ namespace kiln {
 
 class FakeSourceStore final : public SourceStore {
  public:
-  // Records an uploaded archive with `digest` of `size` bytes.
-  void Add(const std::string& digest, int64_t size = 1) {
+  // Records an archive with `digest` of `size` bytes uploaded into `ns`
+  // ("" = visible in every namespace).
+  void Add(const std::string& digest, int64_t size = 1,
+           const std::string& ns = "") {
     std::lock_guard<std::mutex> lock(mu_);
     sizes_[digest] = size;
+    grants_.insert({ns, digest});
   }
   // Stat returns `status` (not OK) until cleared with std::nullopt.
   void FailStat(std::optional<Status> status) {
@@ -33,23 +37,30 @@ class FakeSourceStore final : public SourceStore {
     return stat_calls_;
   }
 
-  StatusOr<SourceInfo> Stat(std::string_view digest) override {
+  StatusOr<SourceInfo> Stat(std::string_view ns,
+                            std::string_view digest) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++stat_calls_;
     if (stat_error_) return *stat_error_;
     if (!IsSha256Digest(digest)) return InvalidArgumentError("bad digest");
     auto it = sizes_.find(std::string(digest));
-    if (it == sizes_.end()) return NotFoundError("source not found");
+    const std::string d(digest);
+    if (it == sizes_.end() ||
+        (!grants_.count({std::string(ns), d}) && !grants_.count({"", d}))) {
+      return NotFoundError("source not found");
+    }
     return SourceInfo{it->first, it->second};
   }
 
-  StatusOr<SourcePutResult> Put(std::string_view archive) override {
+  StatusOr<SourcePutResult> Put(std::string_view ns,
+                                std::string_view archive) override {
     if (archive.empty()) return InvalidArgumentError("empty");
     RETURN_IF_ERROR(CheckArchiveFormat(archive.substr(0, kArchiveSniffBytes)));
     ASSIGN_OR_RETURN(std::string digest, Sha256Digest(archive));
     std::lock_guard<std::mutex> lock(mu_);
     const int64_t size = static_cast<int64_t>(archive.size());
     const bool created = sizes_.emplace(digest, size).second;
+    grants_.insert({std::string(ns), digest});
     return SourcePutResult{SourceInfo{digest, size}, created};
   }
 
@@ -60,6 +71,7 @@ class FakeSourceStore final : public SourceStore {
  private:
   std::mutex mu_;
   std::map<std::string, int64_t> sizes_;
+  std::set<std::pair<std::string, std::string>> grants_;  // (ns, digest)
   std::optional<Status> stat_error_;
   int stat_calls_ = 0;
 };

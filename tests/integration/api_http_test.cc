@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -168,6 +170,92 @@ TEST_F(ApiHttpTest, MalformedBodiesGetClearErrors) {
   EXPECT_EQ(Get("/healthz").code, 200);
 }
 
+// Issue 12 items 4, 5 and 10: input that used to kill kilnd (stack overflow,
+// OOM) or answer 500 gets a 4xx that names the problem, and kilnd lives on.
+TEST_F(ApiHttpTest, HostileBodiesAndParametersGetA4xxAndKilndSurvives) {
+  StartKilnd({});
+  ASSERT_EQ(Post(kBuildsPath, BuildJson("h")).code, 201);
+  const std::string build = std::string(kBuildsPath) + "/h";
+
+  HttpResult nested = Post(kBuildsPath, std::string(400 << 10, '['));
+  EXPECT_EQ(nested.code, 400) << nested.body;
+  EXPECT_THAT(nested.body, HasSubstr("nesting deeper than 100 levels"));
+
+  const auto patch = [&](const std::string& type, const std::string& body) {
+    return ParseCurl(
+        kilnd_->Curl({"-X", "PATCH", "-H", "Content-Type: " + type,
+                      "--data-binary", "@-", kilnd_->url() + build},
+                     "", body));
+  };
+  HttpResult deep_merge =
+      patch("application/merge-patch+json", std::string(200 << 10, '{'));
+  EXPECT_GE(deep_merge.code, 400) << deep_merge.body;
+  EXPECT_LT(deep_merge.code, 500) << deep_merge.body;
+  EXPECT_THAT(deep_merge.body, HasSubstr("nesting deeper"));
+
+  nlohmann::json bomb =
+      nlohmann::json::array({{{"op", "add"},
+                              {"path", "/metadata/annotations"},
+                              {"value", {{"a", std::string(1000, 'a')}}}}});
+  for (int i = 0; i < 40; ++i) {
+    bomb.push_back({{"op", "copy"},
+                    {"from", "/metadata/annotations"},
+                    {"path", "/metadata/annotations/b" + std::to_string(i)}});
+  }
+  HttpResult copies = patch("application/json-patch+json", bomb.dump());
+  EXPECT_EQ(copies.code, 422) << copies.body;
+  EXPECT_THAT(copies.body, HasSubstr("would be larger than"));
+
+  // A continue token whose "v" is a string ({"v":"1",...} hex-encoded).
+  HttpResult token = Get(std::string(kBuildsPath) +
+                         "?limit=1&continue=7b2276223a2231222c227276223a312c"
+                         "226b223a2261222c2271223a22227d");
+  EXPECT_EQ(token.code, 400) << token.body;
+  EXPECT_THAT(token.body, HasSubstr("invalid continue token"));
+  for (const std::string query :
+       {"?limit=5x", "?limit=-1", "?watch=1&resourceVersion=abc",
+        "?watch=1&timeoutSeconds=1e3"}) {
+    HttpResult r = Get(std::string(kBuildsPath) + query);
+    EXPECT_EQ(r.code, 400) << query << ": " << r.body;
+  }
+  HttpResult log = Get(build + "/log?tailLines=99999999999999999999");
+  EXPECT_EQ(log.code, 400) << log.body;
+  EXPECT_THAT(log.body, HasSubstr("tailLines"));
+
+  auto seed_overwrite = nlohmann::json::parse(BuildJson("overwrite"));
+  seed_overwrite["spec"]["output"] = {
+      {"image", "127.0.0.1:5000/kiln/busybox:1"}};
+  HttpResult overwrite = Post(kBuildsPath, seed_overwrite.dump());
+  EXPECT_EQ(overwrite.code, 422) << overwrite.body;
+  EXPECT_THAT(overwrite.body, HasSubstr("spec.output.image"));
+
+  HttpResult odd_delete = ParseCurl(
+      kilnd_->Curl({"-X", "DELETE", "-H", "Content-Type: application/json",
+                    "--data-binary", "@-", kilnd_->url() + build},
+                   "", "[1]"));
+  EXPECT_LT(odd_delete.code, 500) << odd_delete.body;
+  EXPECT_EQ(Get("/healthz").code, 200);
+}
+
+// Issue 12 item 8: the data dir holds tokens, keys, the store and logs.
+TEST_F(ApiHttpTest, DataDirIsPrivateAndAnOpenOneIsTightened) {
+  StartKilnd({});
+  struct stat st {};
+  ASSERT_EQ(::stat(kilnd_->data_dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  kilnd_.reset();
+
+  const std::string open_dir = MakeTempDir("kilnd-open-");
+  ASSERT_EQ(::chmod(open_dir.c_str(), 0755), 0);
+  StartKilnd({}, open_dir);
+  ASSERT_EQ(::stat(open_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  EXPECT_THAT(kilnd_->process().Log(),
+              HasSubstr("had mode 755; tightened to 0700"));
+  kilnd_.reset();
+  std::filesystem::remove_all(open_dir);
+}
+
 TEST_F(ApiHttpTest, AuthFailures) {
   StartKilnd({});
   EXPECT_EQ(Get(kBuildsPath, "-").code, 401);
@@ -178,6 +266,48 @@ TEST_F(ApiHttpTest, AuthFailures) {
   EXPECT_EQ(Get("/readyz/ping", "-").code, 200);
   EXPECT_EQ(Get("/healthz", "not-a-token").code, 401);
   EXPECT_EQ(Post("/healthz", "", "application/json", "-").code, 401);
+}
+
+// Issue 12 item 6: a client is authenticated before its body is read, and
+// each user has caps on requests in flight and on log follows (429 with
+// Retry-After past them).
+TEST_F(ApiHttpTest, ClientsAreAuthenticatedBeforeTheBodyAndCappedPerUser) {
+  StartKilnd(
+      {"--max-requests-per-client", "1", "--max-follows-per-client", "2"});
+  // 5 MiB from nobody: refused for who it is, not for its size.
+  HttpResult anonymous =
+      Post(kBuildsPath, std::string(5 << 20, 'x'), "application/json", "-");
+  EXPECT_EQ(anonymous.code, 401) << anonymous.body;
+
+  ASSERT_EQ(Post(kBuildsPath, BuildJson("followed")).code, 201);
+  const std::string log =
+      std::string(kBuildsPath) + "/followed/log?follow=true";
+  std::vector<std::thread> followers;
+  for (int i = 0; i < 2; ++i) {
+    followers.emplace_back([&] {
+      kilnd_->Curl({"--max-time", "4", kilnd_->url() + log});
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  HttpResult third = Get(log);
+  EXPECT_EQ(third.code, 429) << third.body;
+  EXPECT_THAT(third.body, HasSubstr("too many log follows"));
+  for (std::thread& t : followers) t.join();
+  EXPECT_EQ(Get(std::string(kBuildsPath) + "/followed/log").code, 200);
+
+  // One request in flight at a time: a slow upload holds the only slot.
+  std::thread slow([&] {
+    kilnd_->Curl(
+        {"-X", "POST", "-H", "Content-Type: application/json", "--limit-rate",
+         "100K", "--data-binary", "@-", kilnd_->url() + kBuildsPath},
+        "", std::string(300 << 10, ' ') + BuildJson("slow"));
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  HttpResult busy = Get(kBuildsPath);
+  EXPECT_EQ(busy.code, 429) << busy.body;
+  EXPECT_THAT(busy.body, HasSubstr("too many requests in flight"));
+  slow.join();
+  EXPECT_EQ(Get(kBuildsPath).code, 200);
 }
 
 TEST_F(ApiHttpTest, JsonLogFormatWritesOneObjectPerLine) {

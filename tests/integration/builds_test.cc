@@ -477,6 +477,65 @@ TEST_F(BuildsTest, LogCapHoldsWhileTheBuildRunsAndLinesNameTheReconcile) {
 
 // kill -9 kilnd with builds in every state; the next kilnd finishes each one
 // correctly, runs none twice, leaks no VM and frees every allocation.
+// Issue 12 "Retry-After that clients can trust": a restarted kilnd answers
+// from the stored history of build durations, never past 30 s, and stock
+// kubectl (which sleeps Retry-After and retries) gets through about when the
+// slot frees.
+TEST_F(BuildsTest, RetryAfterComesFromStoredHistoryAndKubectlGetsThrough) {
+  const auto one_slot = [&] {
+    kilnd_->Stop();
+    kilnd_ =
+        Kilnd::Start({"--embedded-registry", registry_, "--capacity-cpus", "4",
+                      "--capacity-memory", "8Gi", "--max-builds", "1"},
+                     dir_);
+    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
+  };
+  one_slot();
+  for (const std::string name : {"history-1", "history-2", "history-3"}) {
+    Ok({"apply", "-f", "-"}, Manifest(name, "sleep 2"));
+    WaitFor(name, "Ready");
+  }
+  int64_t typical_ms = 0;
+  for (const std::string name : {"history-1", "history-2", "history-3"}) {
+    typical_ms = std::max<int64_t>(
+        typical_ms,
+        GetBuild(name).value("/status/durationMs"_json_pointer, int64_t{0}));
+  }
+  one_slot();  // the history now lives only in the store
+
+  Ok({"apply", "-f", "-"}, Manifest("holder", "sleep 5"));
+  WaitFor("holder", "Building");
+  const std::string body =
+      nlohmann::json::parse(
+          R"({"apiVersion":"kiln.dev/v1","kind":"Build","metadata":{"name":"refused"},
+          "spec":{"source":{"inline":{"files":{"Dockerfile":"FROM kiln/busybox:1\n"}}},
+                  "resources":{"cpus":1,"memoryMiB":512}}})")
+          .dump();
+  CommandResult refused = kilnd_->Curl(
+      {"-D", "-", "-X", "POST", "-H", "Content-Type: application/json",
+       "--data-binary", "@-",
+       kilnd_->url() + "/apis/kiln.dev/v1/namespaces/default/builds"},
+      "", body);
+  std::string headers = refused.out;
+  std::transform(headers.begin(), headers.end(), headers.begin(), ::tolower);
+  const size_t at = headers.find("retry-after: ");
+  ASSERT_NE(at, std::string::npos) << refused.out;
+  const int retry_after = std::stoi(headers.substr(at + 13));
+  EXPECT_GE(retry_after, 1);
+  // The typical build here takes a few seconds; before the fix a restarted
+  // kilnd answered timeout/2 = 300.
+  EXPECT_LE(retry_after, 10) << "typical duration " << typical_ms << " ms";
+
+  const auto started = std::chrono::steady_clock::now();
+  Ok({"create", "-f", "-"}, Manifest("waits", "true"));
+  const auto waited = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::now() - started);
+  // Retry-After plus what was left of the holder (≤ its whole duration),
+  // plus slack for a busy machine.
+  EXPECT_LE(waited.count(), retry_after + typical_ms / 1000 + 5 + 15);
+  WaitFor("waits", "Ready");
+}
+
 TEST_F(BuildsTest, CrashRecoveryFinishesEveryBuildExactlyOnce) {
   // Two builds running in their VMs.
   Ok({"apply", "-f", "-"}, Manifest("running-1", "sleep 4"));

@@ -107,34 +107,37 @@ TEST_F(StorageGcTest, LogsOfDeletedBuildsGoToo) {
 }
 
 TEST_F(StorageGcTest, KeepsReferencedAndRecentlyUsedSources) {
-  ASSERT_OK_AND_ASSIGN(SourcePutResult used, sources_->Put(Archive("used")));
-  ASSERT_OK_AND_ASSIGN(SourcePutResult stale, sources_->Put(Archive("stale")));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult used,
+                       sources_->Put("default", Archive("used")));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult stale,
+                       sources_->Put("default", Archive("stale")));
   nlohmann::json body = BuildBody("app");
   body["spec"]["source"] = {{"archive", {{"digest", used.info.digest}}}};
   ASSERT_OK(builds().Create("default", body, {}));
   clock_.Advance(hours(25));
   ASSERT_OK_AND_ASSIGN(SourcePutResult recent,
-                       sources_->Put(Archive("recent")));
+                       sources_->Put("default", Archive("recent")));
 
   StorageGarbageCollector gc = Collector(*client_);
   ASSERT_OK_AND_ASSIGN(StorageGcResult result, gc.Collect());
   EXPECT_EQ(result.sources, 1u);
-  EXPECT_OK(sources_->Stat(used.info.digest));
-  EXPECT_OK(sources_->Stat(recent.info.digest));
-  EXPECT_THAT(sources_->Stat(stale.info.digest),
+  EXPECT_OK(sources_->Stat("default", used.info.digest));
+  EXPECT_OK(sources_->Stat("default", recent.info.digest));
+  EXPECT_THAT(sources_->Stat("default", stale.info.digest),
               StatusIs(StatusCode::kNotFound));
 }
 
 TEST_F(StorageGcTest, DeletesNothingWhenBuildsCannotBeListed) {
   WriteLog("gone-uid", minutes(30));
-  ASSERT_OK_AND_ASSIGN(SourcePutResult stale, sources_->Put(Archive("stale")));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult stale,
+                       sources_->Put("default", Archive("stale")));
   clock_.Advance(hours(25));
 
   UnlistableBuildClient broken;
   StorageGarbageCollector gc = Collector(broken);
   EXPECT_THAT(gc.Collect(), StatusIs(StatusCode::kUnavailable));
   EXPECT_TRUE(fs::exists(LogOf("gone-uid")));
-  EXPECT_OK(sources_->Stat(stale.info.digest));
+  EXPECT_OK(sources_->Stat("default", stale.info.digest));
 }
 
 }  // namespace

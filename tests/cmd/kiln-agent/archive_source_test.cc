@@ -35,10 +35,62 @@ TEST(TarListingTest, ParsesQuotedNamesAndLinks) {
           "hrw-r--r-- 0/0 0 2026-11-28 18:37 \"./hl\" link to \"./a b\"\n"
           "lrwxrwxrwx 0/0 0 2026-11-28 18:37 \"./d/l\" -> \"../x -> y\"\n"));
   ASSERT_EQ(entries.size(), 4u);
-  EXPECT_EQ(entries[0], (TarEntry{'d', "./", ""}));
-  EXPECT_EQ(entries[1], (TarEntry{'-', "./a b\n\"q\"", ""}));
-  EXPECT_EQ(entries[2], (TarEntry{'h', "./hl", "./a b"}));
-  EXPECT_EQ(entries[3], (TarEntry{'l', "./d/l", "../x -> y"}));
+  EXPECT_EQ(entries[0], (TarEntry{'d', "./", "", 0}));
+  EXPECT_EQ(entries[1], (TarEntry{'-', "./a b\n\"q\"", "", 2}));
+  EXPECT_EQ(entries[2], (TarEntry{'h', "./hl", "./a b", 0}));
+  EXPECT_EQ(entries[3], (TarEntry{'l', "./d/l", "../x -> y", 0}));
+}
+
+TEST(TarListingTest, ReadsSizesAndRefusesLinesWithout) {
+  ASSERT_OK_AND_ASSIGN(
+      TarEntry big,
+      ParseTarListingLine(
+          "-rw-r--r-- 0/0   107374182400 2026-11-28 18:37 \"./zeros\""));
+  EXPECT_EQ(big.size, 107374182400u);
+  ASSERT_OK_AND_ASSIGN(
+      TarEntry device,
+      ParseTarListingLine("crw-r--r-- 0/0 1,3 2026-11-28 18:37 \"./null\""));
+  EXPECT_EQ(device.size, 0u);
+  EXPECT_THAT(ParseTarListingLine("-rw-r--r-- 0/0 x 2026 \"./a\""),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("no size")));
+  EXPECT_THAT(ParseTarListingLine(
+                  "-rw-r--r-- 0/0 99999999999999999999999 2026 \"./a\""),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("range")));
+}
+
+// Issue 12 item 3: an archive that unpacks past the limits is refused from
+// its listing, before anything is written, and leaves no tree behind.
+TEST(ArchiveSourceTest, RefusesArchivesPastTheUnpackedLimits) {
+  testing::TempDir dir;
+  testing::WriteTestFile(dir.Sub("in/Dockerfile"), "FROM scratch\n");
+  testing::WriteTestFile(dir.Sub("in/zeros"), std::string(1 << 20, '\0'));
+  ASSERT_OK_AND_ASSIGN(CommandOutput tar,
+                       RunCommand({"tar", "-czf", dir.Sub("bomb.tgz"), "-C",
+                                   dir.Sub("in"), "."}));
+  ASSERT_EQ(tar.exit_code, 0) << tar.output;
+  // 1 MiB of zeros compresses ~1000:1: the archive is tiny, its content not.
+  EXPECT_LT(fs::file_size(dir.Sub("bomb.tgz")), 8192u);
+  EXPECT_THAT(ExtractArchiveSource(dir.Sub("bomb.tgz"), dir.Sub("source"),
+                                   {.max_bytes = 64 << 10}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("more than 65536 bytes (the limit; kilnd "
+                                 "--source-max-unpacked-bytes)")));
+  EXPECT_FALSE(fs::exists(dir.Sub("source")));
+
+  for (int i = 0; i < 20; ++i) {
+    testing::WriteTestFile(dir.Sub("many/f" + std::to_string(i)), "x");
+  }
+  ASSERT_OK_AND_ASSIGN(tar, RunCommand({"tar", "-cf", dir.Sub("many.tar"), "-C",
+                                        dir.Sub("many"), "."}));
+  ASSERT_EQ(tar.exit_code, 0) << tar.output;
+  EXPECT_THAT(ExtractArchiveSource(dir.Sub("many.tar"), dir.Sub("source"),
+                                   {.max_entries = 10}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("more than 10 entries")));
+  EXPECT_FALSE(fs::exists(dir.Sub("source")));
+  // Within the limits it extracts.
+  EXPECT_OK(ExtractArchiveSource(dir.Sub("many.tar"), dir.Sub("source"),
+                                 {.max_bytes = 1 << 20, .max_entries = 21}));
 }
 
 TEST(ArchiveSourceTest, ExtractsSafeArchive) {

@@ -122,10 +122,36 @@ std::vector<std::string> Verbose(const std::string& tar) {
   return Lines(list.output);
 }
 
+// PackSource into `out_path`, which must not exist: a previous one is
+// removed first (kilnctl packs into a fresh private directory).
 StatusOr<SourceArchive> Pack(const std::string& dir,
                              const std::string& out_path,
                              const std::string& dockerfile = "") {
+  std::error_code ec;
+  fs::remove(out_path, ec);
   return PackSource(dir, dockerfile, out_path);
+}
+
+// Issue 12 item 9: the archive is created, never reused: a file or a symlink
+// planted at its path is refused (and left alone), and it is mode 0600.
+TEST(PackSourceTest, CreatesAPrivateArchiveAndNeverFollowsAPlantedPath) {
+  TempDir tmp;
+  const std::string src = tmp.Sub("src");
+  WriteFile(src + "/Dockerfile", "FROM scratch\n");
+  const std::string out = tmp.Sub("out.tar");
+  ASSERT_OK(PackSource(src, "", out));
+  struct stat st {};
+  ASSERT_EQ(stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  EXPECT_THAT(PackSource(src, "", out),
+              StatusIs(StatusCode::kInternal, HasSubstr("File exists")));
+  WriteFile(tmp.Sub("victim"), "precious");
+  fs::create_symlink(tmp.Sub("victim"), tmp.Sub("planted.tar"));
+  EXPECT_THAT(PackSource(src, "", tmp.Sub("planted.tar")),
+              StatusIs(StatusCode::kInternal));
+  EXPECT_EQ(ReadFile(tmp.Sub("victim")), "precious");
+  EXPECT_TRUE(fs::is_symlink(tmp.Sub("planted.tar")));
 }
 
 TEST(PackSourceTest, StoresSortedFilesDirectoriesAndSymlinks) {

@@ -1,5 +1,6 @@
 // The fixed authorization policy: discovery for all, status writes for the
-// controller only, admins everything else, kiln:users builds and sources.
+// controller only, admins everything else, users their namespaces' builds
+// and sources.
 #include "controller/apiserver/auth_authorizer.h"
 
 #include <gmock/gmock.h>
@@ -20,7 +21,10 @@ using ::testing::HasSubstr;
 
 const UserInfo kAdmin{"admin", "a1", {kAdminGroup, "system:authenticated"}};
 const UserInfo kController{"kiln-controller", "c1", {kControllerGroup}};
-const UserInfo kUser{"bob", "u1", {kUsersGroup, "system:authenticated"}};
+const UserInfo kUser{
+    "bob",
+    "u1",
+    {kUsersGroup, "kiln:namespace:default", "system:authenticated"}};
 const UserInfo kNobody{"eve", "e1", {"system:authenticated"}};
 
 RequestInfo Resource(const std::string& verb, const std::string& resource,
@@ -129,6 +133,46 @@ TEST(AuthorizerTest, UsersManageBuildsAndSourcesAndReadNodesAndEvents) {
     EXPECT_OK(Authorize(kUser, Resource(verb, "nodes", "", "n1", ""))) << verb;
     EXPECT_OK(Authorize(kUser, Resource(verb, "events"))) << verb;
   }
+}
+
+// Issue 12 item 7: namespaces are the tenancy boundary.
+TEST(AuthorizerTest, UsersWorkOnlyInTheNamespacesTheirGroupsGrant) {
+  EXPECT_THAT(
+      Authorize(kUser, Resource("get", "builds", "", "x", "other")),
+      StatusIs(StatusCode::kPermissionDenied,
+               HasSubstr("not a member of group \"kiln:namespace:other\"")));
+  EXPECT_THAT(Authorize(kUser, Resource("get", "builds", "log", "x", "other")),
+              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(Authorize(kUser, Resource("create", "sources", "", "", "other")),
+              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(Authorize(kUser, Resource("list", "events", "", "", "other")),
+              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(Authorize(kUser, Resource("list", "builds", "", "", "")),
+              StatusIs(StatusCode::kPermissionDenied,
+                       HasSubstr("across all namespaces")));
+  EXPECT_OK(Authorize(kAdmin, Resource("list", "builds", "", "", "")));
+  // A namespace group alone is enough; kiln:users alone grants no namespace.
+  const UserInfo only_ns{"carol", "u3", {"kiln:namespace:ci"}};
+  EXPECT_OK(Authorize(only_ns, Resource("create", "builds", "", "", "ci")));
+  EXPECT_OK(Authorize(only_ns, Resource("list", "nodes", "", "", "")));
+  const UserInfo no_ns{"dave", "u4", {kUsersGroup}};
+  EXPECT_THAT(Authorize(no_ns, Resource("get", "builds")),
+              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_OK(Authorize(no_ns, Resource("get", "nodes", "", "n1", "")));
+  EXPECT_THAT(Authorize(kNobody, Resource("get", "nodes", "", "n1", "")),
+              StatusIs(StatusCode::kPermissionDenied));
+}
+
+TEST(AuthorizerTest, AnyoneMayAskWhatTheyMayDo) {
+  RequestInfo review;
+  review.is_resource_request = true;
+  review.verb = "create";
+  review.api_group = kAccessReviewGroup;
+  review.resource = kSelfAccessReviews;
+  EXPECT_OK(Authorize(kNobody, review));
+  review.verb = "list";
+  EXPECT_THAT(Authorize(kNobody, review),
+              StatusIs(StatusCode::kPermissionDenied));
 }
 
 TEST(AuthorizerTest, UsersMayNotWriteNodesOrEvents) {

@@ -65,14 +65,37 @@ TEST_F(BuildStorageAdmissionTest, BuildSlotsAreCapacityToo) {
 }
 
 TEST_F(BuildStorageAdmissionTest, RetryAfterFollowsRunningBuilds) {
-  // One build running for 100 s with a 600 s timeout and no history: its
-  // expected release is at 300 s (timeout / 2), 200 s from now.
+  // One build running for 290 s with a 600 s timeout and no history: its
+  // expected release is at 300 s (timeout / 2), 10 s from now.
   MustCreate("a", 8, 1024);
-  clock_.Advance(std::chrono::seconds(100));
+  clock_.Advance(std::chrono::seconds(290));
   StatusOr<BuildWriteResult> result =
       builds().Create("default", BuildBody("b", 1, 1024), {});
   ASSERT_THAT(result, StatusIs(StatusCode::kResourcesExhausted));
-  EXPECT_EQ(result.status().details()->retry_after_seconds, 200);
+  EXPECT_EQ(result.status().details()->retry_after_seconds, 10);
+}
+
+// Issue 12 "Retry-After that clients can trust": a restarted kilnd answers
+// from the stored history, not from half the timeout (300 s).
+TEST_F(BuildStorageAdmissionTest, RetryAfterHistorySurvivesARestart) {
+  MustCreate("done", 8, 1024);
+  Finish("done", BuildPhase::kReady, /*duration_ms=*/5000);
+  BuildStorageOptions options;
+  options.node_name = kTestNode;
+  options.image_registry = "127.0.0.1:5000";
+  BuildStorage restarted(store(), clock_, options);
+  ASSERT_OK(restarted.LoadRecentDurations());
+  ASSERT_OK(restarted.Create("default", BuildBody("a", 8, 1024), {}));
+  clock_.Advance(std::chrono::seconds(1));
+  StatusOr<BuildWriteResult> result =
+      restarted.Create("default", BuildBody("b", 1, 1024), {});
+  ASSERT_THAT(result, StatusIs(StatusCode::kResourcesExhausted));
+  EXPECT_EQ(result.status().details()->retry_after_seconds, 4);
+  // Without the history the same question gets the cap.
+  BuildStorage forgetful(store(), clock_, options);
+  result = forgetful.Create("default", BuildBody("b", 1, 1024), {});
+  EXPECT_EQ(result.status().details()->retry_after_seconds,
+            kMaxRetryAfterSeconds);
 }
 
 TEST_F(BuildStorageAdmissionTest, RetryAfterLearnsFromFinishedBuilds) {

@@ -65,10 +65,29 @@ TEST_F(BuildStorageCreateTest, OverwritesClientSetServerFields) {
 
 TEST_F(BuildStorageCreateTest, KeepsClientImage) {
   nlohmann::json body = BuildBody("hello");
-  body["spec"]["output"] = {{"image", "localhost:5000/web/hello:1"}};
+  body["spec"]["output"] = {{"image", "127.0.0.1:5000/default/web/hello:1"}};
   ASSERT_OK_AND_ASSIGN(BuildWriteResult result,
                        builds().Create("default", body, {}));
-  EXPECT_EQ(result.build.spec.output->image, "localhost:5000/web/hello:1");
+  EXPECT_EQ(result.build.spec.output->image,
+            "127.0.0.1:5000/default/web/hello:1");
+}
+
+// Issue 12 item 2: a Build pushed over the seeded base image, and could
+// push over another namespace's tags or to any host.
+TEST_F(BuildStorageCreateTest,
+       RefusesOutputsOutsideItsNamespaceOfKilnsRegistry) {
+  for (const std::string image :
+       {"127.0.0.1:5000/kiln/busybox:1", "127.0.0.1:5000/other/app:1",
+        "127.0.0.1:5000/defaultx/app:1", "evil.example.com/default/app:1",
+        "default/app:1"}) {
+    nlohmann::json body = BuildBody("out");
+    body["spec"]["output"] = {{"image", image}};
+    EXPECT_THAT(
+        builds().Create("default", body, {}),
+        StatusIs(StatusCode::kInvalidArgument, HasSubstr("spec.output.image")))
+        << image;
+  }
+  EXPECT_FALSE(builds().Get("default", "out").ok());
 }
 
 TEST_F(BuildStorageCreateTest, GenerateNameAppendsFiveCharacters) {

@@ -70,6 +70,47 @@ TEST(PatchTest, JsonPatchErrorsNameTheOperation) {
                        HasSubstr("json patch operation 0")));
 }
 
+TEST(PatchTest, JsonPatchCannotDoubleTheDocumentUntilItBursts) {
+  // Each copy doubles spec.buildArgs' subtree; 30 of them would be 2^30
+  // nodes. The operation that would cross the limit is refused, by index.
+  json ops = json::array();
+  ops.push_back({{"op", "add"}, {"path", "/spec/x"}, {"value", json::array()}});
+  ops.push_back({{"op", "add"},
+                 {"path", "/spec/x/-"},
+                 {"value", std::string(1000, 'a')}});
+  for (int i = 0; i < 30; ++i) {
+    ops.push_back({{"op", "copy"}, {"from", "/spec/x"}, {"path", "/spec/x/-"}});
+  }
+  const StatusOr<json> result = ApplyJsonPatch(kLive, ops);
+  EXPECT_THAT(result,
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("would be larger than 3145728 bytes")));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("json patch operation 13 (copy /spec/x/-)"));
+}
+
+TEST(PatchTest, JsonPatchCannotNestPastTheDepthLimit) {
+  // Copying a subtree into itself adds its depth each time.
+  json ops = json::array();
+  ops.push_back({{"op", "add"}, {"path", "/spec/x"}, {"value", {{"y", 1}}}});
+  for (int i = 0; i < 120; ++i) {
+    ops.push_back({{"op", "copy"}, {"from", "/spec/x"}, {"path", "/spec/x/y"}});
+  }
+  EXPECT_THAT(ApplyJsonPatch(kLive, ops),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("would nest deeper than 100 levels")));
+}
+
+TEST(PatchTest, JsonPatchWithinTheBoundsStillApplies) {
+  json ops = json::array();
+  ops.push_back(
+      {{"op", "copy"}, {"from", "/spec/buildArgs"}, {"path", "/spec/c"}});
+  ops.push_back({{"op", "move"}, {"from", "/spec/c"}, {"path", "/spec/d"}});
+  ASSERT_OK_AND_ASSIGN(json result, ApplyJsonPatch(kLive, ops));
+  EXPECT_EQ(result["spec"]["d"], kLive["spec"]["buildArgs"]);
+  EXPECT_FALSE(result["spec"].contains("c"));
+}
+
 TEST(PatchTest, JsonPatchShapeIsChecked) {
   EXPECT_THAT(ParseJsonPatch("{}"),
               StatusIs(StatusCode::kInvalidArgument,

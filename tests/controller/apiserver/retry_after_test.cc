@@ -39,57 +39,52 @@ class RetryAfterTest : public ::testing::Test {
   FakeClock clock_;
 };
 
-TEST(RecentDurationsTest, MedianOfBoundedWindow) {
-  RecentDurations window(3);
-  EXPECT_EQ(window.Median(), std::nullopt);
-  window.Add(milliseconds(10));
-  EXPECT_EQ(window.Median(), milliseconds(10));
-  window.Add(milliseconds(30));
-  window.Add(milliseconds(20));
-  EXPECT_EQ(window.Median(), milliseconds(20));
-  window.Add(milliseconds(1000));  // 10 falls out: {30, 20, 1000}
-  window.Add(milliseconds(2000));  // 30 falls out: {20, 1000, 2000}
-  EXPECT_EQ(window.Median(), milliseconds(1000));
-  window.Add(milliseconds(-5));  // ignored
-  EXPECT_EQ(window.Median(), milliseconds(1000));
-}
-
 TEST_F(RetryAfterTest, UsesHalfTheTimeoutWithoutHistory) {
   RetryAfterInput input = Input();
-  // Each holds 2 cpus; one is enough. Releases at 300-100 and 300-250 s.
-  input.active = {Running(input.now, seconds(100), 2),
-                  Running(input.now, seconds(250), 2)};
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 50);
+  // Each holds 2 cpus; one is enough. Releases at 30-10 and 30-25 s.
+  input.active = {Running(input.now, seconds(10), 2, 60),
+                  Running(input.now, seconds(25), 2, 60)};
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 5);
 }
 
 TEST_F(RetryAfterTest, UsesTypicalDurationWhenKnown) {
   RetryAfterInput input = Input();
   input.active = {Running(input.now, seconds(20), 2)};
-  input.typical_duration = milliseconds(90'500);
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 71);  // 70.5 rounds up
+  input.typical_duration = milliseconds(30'500);
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 11);  // 10.5 rounds up
 }
 
 TEST_F(RetryAfterTest, TypicalDurationIsCappedByTimeout) {
   RetryAfterInput input = Input();
-  input.active = {Running(input.now, seconds(10), 2, /*timeout=*/60)};
+  input.active = {Running(input.now, seconds(10), 2, /*timeout=*/30)};
   input.typical_duration = milliseconds(600'000);
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 50);
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 20);
 }
 
 TEST_F(RetryAfterTest, WaitsForEnoughToBeReleased) {
   RetryAfterInput input = Input();
   input.request = {3, 1024, 1};
-  // The first release (1 cpu, at 10 s) is not enough; with the second (at
-  // 40 s) 3 cpus are free.
-  input.active = {Running(input.now, seconds(290), 1),
-                  Running(input.now, seconds(260), 3)};
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 40);
+  // The first release (1 cpu, at 5 s) is not enough; with the second (at
+  // 20 s) 3 cpus are free.
+  input.active = {Running(input.now, seconds(25), 1, 60),
+                  Running(input.now, seconds(10), 3, 60)};
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 20);
 }
 
-TEST_F(RetryAfterTest, OverdueBuildIsExpectedAtItsDeadline) {
+// A build slower than usual used to be expected at its deadline, minutes
+// away; now it is expected within another half of the typical duration.
+TEST_F(RetryAfterTest, OverrunningBuildIsExpectedSoonNotAtItsDeadline) {
   RetryAfterInput input = Input();
-  input.active = {Running(input.now, seconds(500), 2)};
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 100);  // 600 - 500
+  input.typical_duration = milliseconds(20'000);
+  input.active = {Running(input.now, seconds(50), 2)};
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 10);
+  // ... and by its deadline at the latest.
+  input.active = {Running(input.now, seconds(50), 2, /*timeout=*/55)};
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 5);
+  // A tiny typical duration still waits a second.
+  input.typical_duration = milliseconds(300);
+  input.active = {Running(input.now, seconds(50), 2)};
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 1);
 }
 
 TEST_F(RetryAfterTest, ClampedToRange) {
@@ -98,6 +93,7 @@ TEST_F(RetryAfterTest, ClampedToRange) {
   EXPECT_EQ(ComputeRetryAfterSeconds(input), kMinRetryAfterSeconds);
   input.active = {Running(input.now, seconds(0), 2, /*timeout=*/3600)};
   EXPECT_EQ(ComputeRetryAfterSeconds(input), kMaxRetryAfterSeconds);
+  EXPECT_EQ(kMaxRetryAfterSeconds, 30);
 }
 
 TEST_F(RetryAfterTest, NothingRunningGivesMaximum) {
@@ -109,22 +105,22 @@ TEST_F(RetryAfterTest, FallsBackToCreationTimestamp) {
   RetryAfterInput input = Input();
   Build pending;
   pending.spec.resources.cpus = 2;
-  pending.spec.timeout_seconds = 100;
+  pending.spec.timeout_seconds = 60;
   pending.status.phase = BuildPhase::kPending;
   pending.metadata.creation_timestamp =
       std::chrono::floor<seconds>(input.now - seconds(20));
   input.active = {pending};
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 30);
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 10);
 }
 
 TEST_F(RetryAfterTest, MovesWithTheClock) {
   RetryAfterInput input = Input();
-  const Build build = Running(input.now, seconds(0), 2);
+  const Build build = Running(input.now, seconds(0), 2, 60);
   input.active = {build};
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 300);
-  clock_.Advance(seconds(120));
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 30);
+  clock_.Advance(seconds(12));
   input.now = clock_.SystemNow();
-  EXPECT_EQ(ComputeRetryAfterSeconds(input), 180);
+  EXPECT_EQ(ComputeRetryAfterSeconds(input), 18);
 }
 
 }  // namespace

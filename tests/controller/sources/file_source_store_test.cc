@@ -35,10 +35,12 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
+// The regular files directly in `dir` (archives, temporaries; not the
+// grants/ directory).
 std::vector<std::string> Files(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
+    if (e.is_regular_file()) names.push_back(e.path().filename().string());
   }
   return names;
 }
@@ -67,7 +69,7 @@ class FileSourceStoreTest : public ::testing::Test {
 TEST_F(FileSourceStoreTest, PutStoresUnderTheDigest) {
   const std::string archive = Archive("hello");
   ASSERT_OK_AND_ASSIGN(const std::string digest, Sha256Digest(archive));
-  ASSERT_OK_AND_ASSIGN(SourcePutResult put, store_->Put(archive));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult put, store_->Put("default", archive));
   EXPECT_TRUE(put.created);
   EXPECT_EQ(put.info.digest, digest);
   EXPECT_EQ(put.info.size, static_cast<int64_t>(archive.size()));
@@ -76,14 +78,16 @@ TEST_F(FileSourceStoreTest, PutStoresUnderTheDigest) {
   // No temporaries left behind.
   EXPECT_THAT(Files(dir_), ::testing::ElementsAre(digest.substr(7)));
 
-  ASSERT_OK_AND_ASSIGN(SourceInfo stat, store_->Stat(digest));
+  ASSERT_OK_AND_ASSIGN(SourceInfo stat, store_->Stat("default", digest));
   EXPECT_EQ(stat.digest, digest);
   EXPECT_EQ(stat.size, put.info.size);
 }
 
 TEST_F(FileSourceStoreTest, PutIsIdempotent) {
-  ASSERT_OK_AND_ASSIGN(SourcePutResult first, store_->Put(Archive("x")));
-  ASSERT_OK_AND_ASSIGN(SourcePutResult second, store_->Put(Archive("x")));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult first,
+                       store_->Put("default", Archive("x")));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult second,
+                       store_->Put("default", Archive("x")));
   EXPECT_TRUE(first.created);
   EXPECT_FALSE(second.created);
   EXPECT_EQ(second.info.digest, first.info.digest);
@@ -96,7 +100,7 @@ TEST_F(FileSourceStoreTest, ConcurrentPutsOfTheSameBytesCreateOnce) {
   std::vector<StatusOr<SourcePutResult>> results(4, InternalError("unset"));
   for (size_t i = 0; i < results.size(); ++i) {
     threads.emplace_back([&, i] {
-      results[i] = store_->Put(Archive(std::string(1 << 20, 'a')));
+      results[i] = store_->Put("default", Archive(std::string(1 << 20, 'a')));
     });
   }
   for (auto& t : threads) t.join();
@@ -110,15 +114,54 @@ TEST_F(FileSourceStoreTest, ConcurrentPutsOfTheSameBytesCreateOnce) {
 }
 
 TEST_F(FileSourceStoreTest, PutRejectsEmptyAndNonArchives) {
-  EXPECT_THAT(store_->Put(""),
+  EXPECT_THAT(store_->Put("default", ""),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty")));
-  EXPECT_THAT(store_->Put("FROM kiln/busybox:1\n"),
+  EXPECT_THAT(store_->Put("default", "FROM kiln/busybox:1\n"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("tar")));
   EXPECT_TRUE(Files(dir_).empty());
 }
 
+// Issue 12 item 7: a namespace sees only the archives uploaded into it, and
+// cannot tell another namespace's archive from one nobody uploaded.
+TEST_F(FileSourceStoreTest, NamespacesSeeOnlyTheirOwnUploads) {
+  ASSERT_OK_AND_ASSIGN(SourcePutResult put,
+                       store_->Put("team-a", Archive("a")));
+  EXPECT_OK(store_->Stat("team-a", put.info.digest));
+  EXPECT_THAT(store_->Stat("team-b", put.info.digest),
+              StatusIs(StatusCode::kNotFound,
+                       "source " + put.info.digest + " not found"));
+  // Uploading the same bytes is the proof of holding them: then it is b's
+  // too, stored once.
+  ASSERT_OK_AND_ASSIGN(SourcePutResult again,
+                       store_->Put("team-b", Archive("a")));
+  EXPECT_FALSE(again.created);
+  EXPECT_OK(store_->Stat("team-b", put.info.digest));
+  EXPECT_EQ(Files(dir_).size(), 1u);
+  // A deleted archive takes every grant with it.
+  clock_.Advance(std::chrono::hours(25));
+  ASSERT_OK_AND_ASSIGN(
+      size_t deleted,
+      store_->DeleteUnused({}, clock_.SystemNow() - std::chrono::hours(24)));
+  EXPECT_EQ(deleted, 1u);
+  EXPECT_FALSE(
+      fs::exists(dir_ / "grants" / "team-a" / put.info.digest.substr(7)));
+  EXPECT_FALSE(
+      fs::exists(dir_ / "grants" / "team-b" / put.info.digest.substr(7)));
+}
+
+TEST_F(FileSourceStoreTest, NamespacesMustBeDnsLabels) {
+  for (const std::string ns : {"", "..", "a/b", "UPPER", "grants/../x"}) {
+    EXPECT_THAT(store_->Put(ns, Archive("x")),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("namespace")))
+        << ns;
+    EXPECT_THAT(store_->Stat(ns, "sha256:" + std::string(64, 'a')),
+                StatusIs(StatusCode::kInvalidArgument))
+        << ns;
+  }
+}
+
 TEST_F(FileSourceStoreTest, StatOfMissingIsNotFound) {
-  EXPECT_THAT(store_->Stat("sha256:" + std::string(64, 'a')),
+  EXPECT_THAT(store_->Stat("default", "sha256:" + std::string(64, 'a')),
               StatusIs(StatusCode::kNotFound, HasSubstr("not found")));
 }
 
@@ -127,27 +170,31 @@ TEST_F(FileSourceStoreTest, StatRejectsMalformedDigests) {
            "", "sha256:abc", "sha512:" + std::string(64, 'a'),
            "sha256:" + std::string(64, 'A'), "sha256:../../../../etc/passwd",
            std::string(64, 'a')}) {
-    EXPECT_THAT(store_->Stat(bad), StatusIs(StatusCode::kInvalidArgument))
+    EXPECT_THAT(store_->Stat("default", bad),
+                StatusIs(StatusCode::kInvalidArgument))
         << bad;
   }
 }
 
 TEST_F(FileSourceStoreTest, DeleteUnusedKeepsReferencedAndRecentlyUsed) {
-  ASSERT_OK_AND_ASSIGN(SourcePutResult kept, store_->Put(Archive("kept")));
-  ASSERT_OK_AND_ASSIGN(SourcePutResult old, store_->Put(Archive("old")));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult kept,
+                       store_->Put("default", Archive("kept")));
+  ASSERT_OK_AND_ASSIGN(SourcePutResult old,
+                       store_->Put("default", Archive("old")));
   ASSERT_OK_AND_ASSIGN(SourcePutResult looked_up,
-                       store_->Put(Archive("looked-up")));
+                       store_->Put("default", Archive("looked-up")));
   clock_.Advance(std::chrono::hours(25));
   // A lookup is a use: it restarts the clock.
-  ASSERT_OK(store_->Stat(looked_up.info.digest));
+  ASSERT_OK(store_->Stat("default", looked_up.info.digest));
   ASSERT_OK_AND_ASSIGN(
       size_t deleted,
       store_->DeleteUnused({kept.info.digest},
                            clock_.SystemNow() - std::chrono::hours(24)));
   EXPECT_EQ(deleted, 1u);
-  EXPECT_OK(store_->Stat(kept.info.digest));
-  EXPECT_OK(store_->Stat(looked_up.info.digest));
-  EXPECT_THAT(store_->Stat(old.info.digest), StatusIs(StatusCode::kNotFound));
+  EXPECT_OK(store_->Stat("default", kept.info.digest));
+  EXPECT_OK(store_->Stat("default", looked_up.info.digest));
+  EXPECT_THAT(store_->Stat("default", old.info.digest),
+              StatusIs(StatusCode::kNotFound));
 }
 
 TEST_F(FileSourceStoreTest, DeleteUnusedRemovesStaleTemporariesOnly) {

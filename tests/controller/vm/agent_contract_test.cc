@@ -26,6 +26,8 @@ AgentJob SampleJob() {
   job.registry = "127.0.0.1:5000";
   job.log_path = "/var/lib/kiln/logs/x.log";
   job.log_max_bytes = 1 << 20;
+  job.source_max_bytes = int64_t{4} << 30;
+  job.source_max_entries = 100000;
   job.storage_root = "/var/lib/kiln/storage";
   job.run_root = "/run/kiln";
   job.cpus = 2;
@@ -78,6 +80,19 @@ TEST(AgentContractTest, JobLogCapIsOptionalAndNotNegative) {
   j["logMaxBytes"] = -1;
   EXPECT_THAT(AgentJobFromJson(j), StatusIs(StatusCode::kInvalidArgument,
                                             HasSubstr("job.logMaxBytes")));
+}
+
+TEST(AgentContractTest, JobSourceLimitsAreOptionalAndNotNegative) {
+  nlohmann::json j = AgentJobToJson(SampleJob());
+  j.erase("sourceMaxBytes");
+  j.erase("sourceMaxEntries");
+  StatusOr<AgentJob> job = AgentJobFromJson(j);
+  ASSERT_OK(job.status());
+  EXPECT_EQ(job->source_max_bytes, 0);
+  EXPECT_EQ(job->source_max_entries, 0);
+  j["sourceMaxEntries"] = -1;
+  EXPECT_THAT(AgentJobFromJson(j), StatusIs(StatusCode::kInvalidArgument,
+                                            HasSubstr("job.sourceMaxEntries")));
 }
 
 TEST(AgentContractTest, ProgressAndResultRoundTrip) {

@@ -1,0 +1,154 @@
+// Namespaces as the tenancy boundary (issue 12 item 7), through the real
+// kilnd, curl and stock kubectl: a user works only in the namespaces their
+// kiln:namespace:NS groups grant, cannot see another namespace's builds or
+// sources, and `kubectl auth can-i` answers with the same policy.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/kilnd_fixture.h"
+
+namespace kiln::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kAliceToken[] = "alice-token-0123456789abcdef";
+constexpr char kBobToken[] = "bob-token-0123456789abcdef";
+
+std::string BuildsPath(const std::string& ns) {
+  return "/apis/kiln.dev/v1/namespaces/" + ns + "/builds";
+}
+
+std::string BuildBody(const std::string& name, const std::string& digest = "") {
+  nlohmann::json source =
+      digest.empty()
+          ? nlohmann::json{{"inline",
+                            {{"files", {{"Dockerfile", "FROM kiln/busybox:1\n"}}}}}}
+          : nlohmann::json{{"archive", {{"digest", digest}}}};
+  return nlohmann::json{{"apiVersion", "kiln.dev/v1"},
+                        {"kind", "Build"},
+                        {"metadata", {{"name", name}}},
+                        {"spec",
+                         {{"source", source},
+                          {"resources", {{"cpus", 1}, {"memoryMiB", 256}}}}}}
+      .dump();
+}
+
+class TenancyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("kilnd-tenancy-");
+    // First start writes tokens.csv; users are added as an operator would.
+    kilnd_ = Kilnd::Start({"--controllers=false"}, dir_);
+    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
+    kilnd_.reset();
+    std::ofstream(dir_ + "/tokens.csv", std::ios::app)
+        << kAliceToken << ",alice,1001,\"kiln:users,kiln:namespace:team-a\"\n"
+        << kBobToken << ",bob,1002,kiln:namespace:team-b\n";
+    kilnd_ = Kilnd::Start({"--controllers=false"}, dir_);
+    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
+  }
+  void TearDown() override {
+    kilnd_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  HttpResult Request(const std::string& token, const std::string& method,
+                     const std::string& path, const std::string& body = "",
+                     const std::string& type = "application/json") {
+    std::vector<std::string> args = {"-X", method};
+    if (!body.empty()) {
+      args.insert(args.end(),
+                  {"-H", "Content-Type: " + type, "--data-binary", "@-"});
+    }
+    args.push_back(kilnd_->url() + path);
+    return ParseCurl(kilnd_->Curl(args, token, body));
+  }
+
+  std::string dir_;
+  std::unique_ptr<Kilnd> kilnd_;
+};
+
+TEST_F(TenancyTest, UsersWorkOnlyInTheirNamespaces) {
+  EXPECT_EQ(Request(kAliceToken, "POST", BuildsPath("team-a"),
+                    BuildBody("a1")).code,
+            201);
+  HttpResult cross = Request(kBobToken, "GET", BuildsPath("team-a") + "/a1");
+  EXPECT_EQ(cross.code, 403) << cross.body;
+  EXPECT_THAT(cross.body, HasSubstr("kiln:namespace:team-a"));
+  EXPECT_EQ(Request(kBobToken, "GET", BuildsPath("team-a")).code, 403);
+  EXPECT_EQ(Request(kBobToken, "DELETE", BuildsPath("team-a") + "/a1").code,
+            403);
+  EXPECT_EQ(Request(kBobToken, "GET",
+                    BuildsPath("team-a") + "/a1/log").code,
+            403);
+  EXPECT_EQ(Request(kBobToken, "GET", BuildsPath("team-a") + "?watch=1").code,
+            403);
+  HttpResult all = Request(kAliceToken, "GET", "/apis/kiln.dev/v1/builds");
+  EXPECT_EQ(all.code, 403) << all.body;
+  EXPECT_THAT(all.body, HasSubstr("across all namespaces"));
+  EXPECT_EQ(Request(kAliceToken, "GET", BuildsPath("team-a")).code, 200);
+  EXPECT_EQ(Request(kBobToken, "GET", "/apis/kiln.dev/v1/nodes").code, 200);
+  // The admin sees everything.
+  EXPECT_EQ(Request("", "GET", "/apis/kiln.dev/v1/builds").code, 200);
+}
+
+TEST_F(TenancyTest, SourcesAreScopedToTheNamespaceTheyWereUploadedInto) {
+  const std::string tar = dir_ + "/src.tar";
+  std::filesystem::create_directories(dir_ + "/src");
+  std::ofstream(dir_ + "/src/Dockerfile") << "FROM kiln/busybox:1\n";
+  ASSERT_EQ(RunCommand({"tar", "-cf", tar, "-C", dir_ + "/src", "."}).exit_code,
+            0);
+  const std::string sources_a = "/apis/kiln.dev/v1/namespaces/team-a/sources";
+  HttpResult put = ParseCurl(kilnd_->Curl(
+      {"-X", "POST", "-H", "Content-Type: application/x-tar", "--data-binary",
+       "@" + tar, kilnd_->url() + sources_a},
+      kAliceToken));
+  ASSERT_EQ(put.code, 201) << put.body;
+  const std::string digest = nlohmann::json::parse(put.body)["digest"];
+
+  EXPECT_EQ(Request(kAliceToken, "GET", sources_a + "/" + digest).code, 200);
+  // Bob cannot learn it exists, nor build from it.
+  HttpResult peek = Request(
+      kBobToken, "GET",
+      "/apis/kiln.dev/v1/namespaces/team-b/sources/" + digest);
+  EXPECT_EQ(peek.code, 404) << peek.body;
+  HttpResult use = Request(kBobToken, "POST", BuildsPath("team-b"),
+                           BuildBody("b1", digest));
+  EXPECT_EQ(use.code, 422) << use.body;
+  EXPECT_EQ(Request(kAliceToken, "POST", BuildsPath("team-a"),
+                    BuildBody("a2", digest)).code,
+            201);
+}
+
+TEST_F(TenancyTest, KubectlAuthCanIAnswersWithThePolicy) {
+  const auto can_i = [&](const std::string& token,
+                         const std::vector<std::string>& what) {
+    std::vector<std::string> args = {"--token=" + std::string(token), "auth",
+                                     "can-i"};
+    args.insert(args.end(), what.begin(), what.end());
+    return kilnd_->Kubectl(args);
+  };
+  CommandResult yes = can_i(kAliceToken, {"create", "builds.kiln.dev", "-n",
+                                          "team-a"});
+  EXPECT_EQ(yes.exit_code, 0) << yes.out << yes.err;
+  EXPECT_THAT(yes.out, HasSubstr("yes"));
+  CommandResult no = can_i(kAliceToken, {"delete", "builds.kiln.dev", "-n",
+                                         "team-b"});
+  EXPECT_NE(no.exit_code, 0) << no.out << no.err;
+  EXPECT_THAT(no.out, HasSubstr("no"));
+  CommandResult admin = kilnd_->Kubectl(
+      {"auth", "can-i", "list", "builds.kiln.dev", "--all-namespaces"});
+  EXPECT_EQ(admin.exit_code, 0) << admin.out << admin.err;
+  CommandResult status = can_i(kAliceToken, {"update", "builds.kiln.dev",
+                                             "--subresource=status", "-n",
+                                             "team-a"});
+  EXPECT_NE(status.exit_code, 0) << status.out << status.err;
+}
+
+}  // namespace
+}  // namespace kiln::testing
