@@ -7,6 +7,7 @@
 #include "controller/apiserver/api_handler.h"
 #include "controller/apiserver/api_handler_helpers.h"
 #include "controller/apiserver/auth_authorizer.h"
+#include "controller/apiserver/content_type.h"
 
 namespace kiln {
 namespace {
@@ -62,6 +63,10 @@ HttpResponse ApiHandler::HandleAccessReview(const HttpRequest& request,
   if (info.verb != "create") {
     return FromHttpError(
         MethodNotAllowedError(request.method, request.path, {"POST"}));
+  }
+  if (!RequestBodyType(request.method, request.Header("content-type"))) {
+    return FromHttpError(
+        UnsupportedMediaTypeError(AcceptedBodyTypes(request.method)));
   }
   StatusOr<nlohmann::json> review = DecodeBody(request);
   if (!review.ok()) return Error(review.status(), info, true);

@@ -46,7 +46,12 @@ HttpResponse ApiHandler::HandleBuilds(const HttpRequest& request,
     std::optional<std::string> ns;
     if (!info.namespace_.empty()) ns = info.namespace_;
     auto list = builds_.List(ns, *selector, *limit, request.Query("continue"));
-    if (!list.ok()) return Error(list.status(), info);
+    // The only client input List decodes is the continue token: a bad one
+    // is a bad request (400), as kube-apiserver answers.
+    if (!list.ok()) {
+      return Error(list.status(), info,
+                   list.status().code() == StatusCode::kInvalidArgument);
+    }
     if (!fields->empty()) {
       std::erase_if(list->items, [&](const Build& b) {
         return !FieldsMatch(*fields, ToJson(b));

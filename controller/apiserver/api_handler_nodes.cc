@@ -30,7 +30,11 @@ HttpResponse ApiHandler::HandleNodes(const HttpRequest& request,
     auto limit = LimitOf(request);
     if (!limit.ok()) return Error(limit.status(), info, true);
     auto list = nodes_.List(*selector, *limit, request.Query("continue"));
-    if (!list.ok()) return Error(list.status(), info);
+    // A bad continue token is a bad request (400).
+    if (!list.ok()) {
+      return Error(list.status(), info,
+                   list.status().code() == StatusCode::kInvalidArgument);
+    }
     return Respond(
         request, info,
         [&](const TableOptions& o) {

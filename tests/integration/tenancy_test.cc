@@ -125,29 +125,41 @@ TEST_F(TenancyTest, SourcesAreScopedToTheNamespaceTheyWereUploadedInto) {
             201);
 }
 
-TEST_F(TenancyTest, KubectlAuthCanIAnswersWithThePolicy) {
-  const auto can_i = [&](const std::string& token,
-                         const std::vector<std::string>& what) {
-    std::vector<std::string> args = {"--token=" + std::string(token), "auth",
-                                     "can-i"};
-    args.insert(args.end(), what.begin(), what.end());
-    return kilnd_->Kubectl(args);
+// What kubectl auth can-i asks, as JSON (stock kubectl sends it as protobuf,
+// which Kiln does not decode: see docs/security.md).
+TEST_F(TenancyTest, SelfSubjectAccessReviewAnswersWithThePolicy) {
+  const auto review = [&](const std::string& token, const std::string& verb,
+                          const std::string& ns,
+                          const std::string& subresource = "") {
+    nlohmann::json attributes = {{"verb", verb},
+                                 {"group", "kiln.dev"},
+                                 {"resource", "builds"},
+                                 {"namespace", ns}};
+    if (!subresource.empty()) attributes["subresource"] = subresource;
+    const nlohmann::json body = {
+        {"apiVersion", "authorization.k8s.io/v1"},
+        {"kind", "SelfSubjectAccessReview"},
+        {"spec", {{"resourceAttributes", attributes}}}};
+    HttpResult r = Request(
+        token, "POST",
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body.dump());
+    EXPECT_EQ(r.code, 201) << r.body;
+    return nlohmann::json::parse(r.body, nullptr, false);
   };
-  CommandResult yes = can_i(kAliceToken, {"create", "builds.kiln.dev", "-n",
-                                          "team-a"});
-  EXPECT_EQ(yes.exit_code, 0) << yes.out << yes.err;
-  EXPECT_THAT(yes.out, HasSubstr("yes"));
-  CommandResult no = can_i(kAliceToken, {"delete", "builds.kiln.dev", "-n",
-                                         "team-b"});
-  EXPECT_NE(no.exit_code, 0) << no.out << no.err;
-  EXPECT_THAT(no.out, HasSubstr("no"));
-  CommandResult admin = kilnd_->Kubectl(
-      {"auth", "can-i", "list", "builds.kiln.dev", "--all-namespaces"});
-  EXPECT_EQ(admin.exit_code, 0) << admin.out << admin.err;
-  CommandResult status = can_i(kAliceToken, {"update", "builds.kiln.dev",
-                                             "--subresource=status", "-n",
-                                             "team-a"});
-  EXPECT_NE(status.exit_code, 0) << status.out << status.err;
+  EXPECT_EQ(review(kAliceToken, "create", "team-a")["status"]["allowed"], true);
+  const nlohmann::json no = review(kAliceToken, "delete", "team-b");
+  EXPECT_EQ(no["status"]["allowed"], false);
+  EXPECT_THAT(no["status"]["reason"].get<std::string>(),
+              HasSubstr("kiln:namespace:team-b"));
+  EXPECT_EQ(review(kAliceToken, "update", "team-a", "status")["status"]
+                  ["allowed"],
+            false);
+  EXPECT_EQ(review("", "list", "")["status"]["allowed"], true);  // admin
+  HttpResult protobuf = Request(
+      kAliceToken, "POST",
+      "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      std::string("k8s\0", 4), "application/vnd.kubernetes.protobuf");
+  EXPECT_EQ(protobuf.code, 415) << protobuf.body;
 }
 
 }  // namespace
