@@ -196,7 +196,8 @@ bool CgroupHost::DetectV2(const std::vector<CgroupMount>& mounts,
         version_ = CgroupVersion::kV2;
         parents_[""] = dir;
         // Apart: a host without the pids controller keeps cpu and memory.
-        Status pids = WriteCgroupFile(above + "/cgroup.subtree_control", "+pids");
+        Status pids =
+            WriteCgroupFile(above + "/cgroup.subtree_control", "+pids");
         if (pids.ok()) {
           pids = WriteCgroupFile(dir + "/cgroup.subtree_control", "+pids");
         }

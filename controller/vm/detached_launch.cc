@@ -280,8 +280,8 @@ void MountSandbox(const ChildContext& ctx) {
   }
   close(host_net);
   JoinCgroups(ctx);
-  const int log = open(ctx.output_path,
-                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int log =
+      open(ctx.output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   // The launch waits until every copy of the report pipe is closed.
   close(ctx.report_fd);
   const int err =

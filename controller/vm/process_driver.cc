@@ -201,9 +201,10 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
   return OkStatus();
 }
 
-StatusOr<DetachedLaunchSpec> ProcessDriver::LaunchSpec(
-    const std::string& name, const std::string& dir, const VmSpec& spec,
-    const VmCgroup& cgroup) {
+StatusOr<DetachedLaunchSpec> ProcessDriver::LaunchSpec(const std::string& name,
+                                                       const std::string& dir,
+                                                       const VmSpec& spec,
+                                                       const VmCgroup& cgroup) {
   DetachedLaunchSpec launch;
   launch.argv = {options_.agent_path, "--work-dir", dir};
   launch.env = AgentEnvironment(name, dir);
@@ -216,9 +217,8 @@ StatusOr<DetachedLaunchSpec> ProcessDriver::LaunchSpec(
   ASSIGN_OR_RETURN(launch.network, PlanSandboxNetwork(RegistryOf(spec.job),
                                                       options_.relay_limits));
   launch.hosts_file = dir + "/hosts";
-  RETURN_IF_ERROR(
-      WriteFileAtomically(launch.hosts_file, HostsFile(*launch.network, name),
-                          0644));
+  RETURN_IF_ERROR(WriteFileAtomically(launch.hosts_file,
+                                      HostsFile(*launch.network, name), 0644));
   return launch;
 }
 

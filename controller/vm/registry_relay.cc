@@ -195,7 +195,8 @@ int RelayLoop::Run(int stop_fd) {
     for (int i = 0; i < limits_.max_connections; ++i) {
       RelaySlot& s = slots_[i];
       if (s.state == RelaySlotState::kFree) continue;
-      const short u = s.upstream_poll >= 0 ? polls_[s.upstream_poll].revents : 0;
+      const short u =
+          s.upstream_poll >= 0 ? polls_[s.upstream_poll].revents : 0;
       Step(s, polls_[s.client_poll].revents, u);
     }
     if (polls_[listen_poll].revents & (POLLERR | POLLNVAL)) return EBADF;
@@ -204,8 +205,8 @@ int RelayLoop::Run(int stop_fd) {
 }
 
 void RelayLoop::Accept() {
-  const int fd = accept4(listen_fd_, nullptr, nullptr,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+  const int fd =
+      accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return;  // gone before we got to it, or out of fds: next time
   for (int i = 0; i < limits_.max_connections; ++i) {
     RelaySlot& s = slots_[i];

@@ -81,8 +81,8 @@ int MountHostsFile(const char* hosts_file, const char** step) {
     return -1;
   }
   *step = "make /etc/hosts read-only";
-  return mount(nullptr, "/etc/hosts", nullptr,
-               MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr);
+  return mount(nullptr, "/etc/hosts", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY,
+               nullptr);
 }
 
 }  // namespace kiln

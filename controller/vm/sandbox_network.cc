@@ -63,8 +63,8 @@ Status Resolve(const std::string& host, uint16_t port, RelayTarget* target) {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(),
-                             &hints, &found);
+  const int rc =
+      getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
   if (rc != 0 || found == nullptr) {
     return UnavailableError("registry host \"" + host +
                             "\" does not resolve: " + gai_strerror(rc));

@@ -193,10 +193,10 @@ TEST_F(ProcessSandboxTest, RunStepReachesOnlyTheRegistry) {
   }
   ASSERT_NE(at, std::string::npos) << log;
   std::istringstream names(log.substr(at + 10, log.find('\n', at) - at - 10));
-  const std::set<std::string> allowed = {
-      "console", "core",   "fd",   "full",   "mqueue", "null",   "ptmx",
-      "pts",     "random", "shm",  "stderr", "stdin",  "stdout", "tty",
-      "urandom", "zero"};
+  const std::set<std::string> allowed = {"console", "core", "fd",      "full",
+                                         "mqueue",  "null", "ptmx",    "pts",
+                                         "random",  "shm",  "stderr",  "stdin",
+                                         "stdout",  "tty",  "urandom", "zero"};
   for (std::string name; names >> name;) {
     EXPECT_TRUE(allowed.count(name) != 0) << "/dev/" << name;
   }
@@ -206,8 +206,8 @@ TEST_F(ProcessSandboxTest, RegistryOffLoopbackIsReachedTheSameWay) {
   const std::string host_ip = HostIpv4();
   if (host_ip.empty()) GTEST_SKIP() << "this host has no non-loopback IPv4";
   Start(host_ip + ":" + std::to_string(FreeLoopbackPort()));
-  Apply(ProbeManifest("offloop", "wget -q -O /dev/null http://" +
-                                     registry_ + "/v2/ && r=open && echo "
+  Apply(ProbeManifest("offloop", "wget -q -O /dev/null http://" + registry_ +
+                                     "/v2/ && r=open && echo "
                                      "PROBE_registry=$r"));
   nlohmann::json b =
       kilnd_->WaitForPhase("offloop", "Ready", std::chrono::seconds(240));

@@ -149,8 +149,8 @@ std::string Exchange(const std::string& address) {
   const size_t colon = address.rfind(':');
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(
-      std::atoi(address.substr(colon + 1).c_str())));
+  addr.sin_port = htons(
+      static_cast<uint16_t>(std::atoi(address.substr(colon + 1).c_str())));
   if (colon == std::string::npos ||
       inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr) !=
           1) {

@@ -6,8 +6,8 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -389,10 +389,10 @@ TEST_F(ProcessDriverTest, AgentRunsIsolated) {
                                HasSubstr("PATH=/usr/local/sbin:"),
                                "TMPDIR=" + dir + "/tmp"));
   // A private /dev with the harmless nodes only.
-  EXPECT_THAT(report["dev"].get<std::vector<std::string>>(),
-              ElementsAre("fd", "full", "null", "ptmx", "pts", "random", "shm",
-                          "stderr", "stdin", "stdout", "tty", "urandom",
-                          "zero"));
+  EXPECT_THAT(
+      report["dev"].get<std::vector<std::string>>(),
+      ElementsAre("fd", "full", "null", "ptmx", "pts", "random", "shm",
+                  "stderr", "stdin", "stdout", "tty", "urandom", "zero"));
   EXPECT_THAT(report["interfaces"].get<std::vector<std::string>>(),
               ElementsAre("lo"));
   EXPECT_THAT(report["hosts"].get<std::string>(),
@@ -444,9 +444,7 @@ class LoopbackServer {
     if (thread_.joinable()) thread_.join();
     close(fd_);
   }
-  std::string address() const {
-    return "127.0.0.1:" + std::to_string(port_);
-  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   int accepted() const { return accepted_.load(); }
 
  private:

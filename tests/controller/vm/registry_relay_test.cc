@@ -147,7 +147,8 @@ class RegistryRelayTest : public ::testing::Test {
     ASSERT_EQ(pipe2(log_, O_CLOEXEC | O_NONBLOCK), 0);
     target_ = LoopbackTarget(target_port);
     thread_ = std::thread([this, limits] {
-      result_ = RunRegistryRelay(listen_fd_, target_, limits, stop_[0], log_[1]);
+      result_ =
+          RunRegistryRelay(listen_fd_, target_, limits, stop_[0], log_[1]);
     });
   }
   // Stops the relay; returns what it returned.

@@ -59,8 +59,7 @@ TEST(SandboxNetworkTest, HostsFileMapsARegistryNameToLoopback) {
   SandboxNetwork net;
   net.host_is_name = true;
   net.registry_host = "registry.example";
-  EXPECT_THAT(HostsFile(net, "vm"),
-              HasSubstr("127.0.0.1\tregistry.example\n"));
+  EXPECT_THAT(HostsFile(net, "vm"), HasSubstr("127.0.0.1\tregistry.example\n"));
   net.host_is_name = false;
   EXPECT_THAT(HostsFile(net, "vm"), Not(HasSubstr("registry.example")));
 }
@@ -77,7 +76,8 @@ TEST(SandboxNetworkTest, RejectsWhatIsNotHostPort) {
   for (const char* bad : {"", "127.0.0.1", ":5000", "127.0.0.1:", "a:0",
                           "a:65536", "a:12x", "a:123456"}) {
     EXPECT_THAT(PlanSandboxNetwork(bad, RelayLimits{}).status(),
-                StatusIs(StatusCode::kInvalidArgument)) << bad;
+                StatusIs(StatusCode::kInvalidArgument))
+        << bad;
   }
 }
 
