@@ -117,6 +117,16 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
   app.add_option("--agent-path", f.agent_path,
                  "The kiln-agent binary (default: next to kilnd, or in the "
                  "build tree, or on PATH)");
+  app.add_option("--builder-pids-max", f.builder_pids_max,
+                 "process driver: most processes and threads one builder may "
+                 "have at once (its cgroup's pids.max)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--unsafe-builder-host-network", f.unsafe_builder_host_network,
+               "process driver: run builders in the host's network instead "
+               "of a network namespace that reaches only the registry. "
+               "Unsafe: a RUN step then reaches kilnd and the whole host; "
+               "only for hosts that refuse network namespaces");
   app.add_option("--gc-interval-seconds", f.gc_interval_seconds,
                  "How often VMs without a live Build are removed")
       ->capture_default_str()

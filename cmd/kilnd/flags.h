@@ -52,6 +52,10 @@ struct KilndFlags {
   std::string qemu_binary = "qemu-system-x86_64";
   int64_t workers = 4;
   std::string agent_path;  // "" = found next to kilnd
+  // process driver: pids.max of each builder's cgroup.
+  int64_t builder_pids_max = 1024;
+  // process driver: builders share the host's network (no sandbox).
+  bool unsafe_builder_host_network = false;
   int64_t gc_interval_seconds = 60;
   int64_t vm_delete_grace_seconds = 10;
   int64_t log_max_bytes = kDefaultLogMaxBytes;

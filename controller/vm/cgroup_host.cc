@@ -195,6 +195,14 @@ bool CgroupHost::DetectV2(const std::vector<CgroupMount>& mounts,
       if (s.ok()) {
         version_ = CgroupVersion::kV2;
         parents_[""] = dir;
+        // Apart: a host without the pids controller keeps cpu and memory.
+        Status pids =
+            WriteCgroupFile(above + "/cgroup.subtree_control", "+pids");
+        if (pids.ok()) {
+          pids = WriteCgroupFile(dir + "/cgroup.subtree_control", "+pids");
+        }
+        v2_pids_ = pids.ok();
+        if (!v2_pids_) reason_ = pids.message() + " (pids not enforced)";
         return true;
       }
       errors += (errors.empty() ? "" : "; ") + s.message();
@@ -209,7 +217,7 @@ void CgroupHost::DetectV1(const std::vector<CgroupMount>& mounts,
                           const std::vector<ProcCgroup>& own,
                           const std::string& parent_name) {
   std::string errors = reason_;
-  for (const std::string controller : {"memory", "cpu"}) {
+  for (const std::string controller : {"memory", "cpu", "pids"}) {
     const CgroupMount* mount = nullptr;
     for (const CgroupMount& m : mounts) {
       if (!m.unified && Contains(m.controllers, controller)) mount = &m;
@@ -236,7 +244,7 @@ void CgroupHost::DetectV1(const std::vector<CgroupMount>& mounts,
     version_ = CgroupVersion::kV1;
   }
   // Errors from a v2 attempt are moot once v1 works.
-  reason_ = parents_.size() == 2 ? "" : errors;
+  reason_ = parents_.size() == 3 ? "" : errors;
 }
 
 StatusOr<VmCgroup> CgroupHost::Create(const std::string& name,
@@ -258,6 +266,11 @@ StatusOr<VmCgroup> CgroupHost::Create(const std::string& name,
       if (status.ok() && !v2) {
         status = WriteCgroupFile(dir + "/cpu.cfs_quota_us", quota);
       }
+      if (!status.ok()) break;
+    }
+    if (((v2 && v2_pids_) || controller == "pids") && limits.pids_max > 0) {
+      status =
+          WriteCgroupFile(dir + "/pids.max", std::to_string(limits.pids_max));
       if (!status.ok()) break;
     }
     if (v2 || controller == "memory") {

@@ -4,7 +4,8 @@
 //
 // Detection (once, at driver start-up) reads /proc/self/mountinfo and
 // /proc/self/cgroup. A unified (v2) hierarchy is used when it offers the
-// memory controller; otherwise the v1 "memory" and "cpu" hierarchies. For
+// memory controller (and cpu, and pids when offered); otherwise the v1
+// "memory", "cpu" and "pids" hierarchies. For
 // each, VM cgroups go under "<parent_name>/" below this process's own cgroup
 // when that is writable (a delegated subtree), else below the hierarchy's
 // root. When nothing is writable, version() is kNone and Create returns a
@@ -43,6 +44,7 @@ std::vector<ProcCgroup> ParseProcCgroup(const std::string& text);
 struct CgroupLimits {
   int64_t cpus = 1;          // <= 0: no cpu limit
   int64_t memory_mib = 512;  // <= 0: no memory limit
+  int64_t pids_max = 0;      // <= 0: no pids limit
 };
 
 class CgroupHost {
@@ -58,7 +60,8 @@ class CgroupHost {
   // -> absolute directory.
   const std::map<std::string, std::string>& parents() const { return parents_; }
 
-  // Creates the cgroup of VM `name` with `limits`. With version() kNone,
+  // Creates the cgroup of VM `name` with `limits` (pids_max only where the
+  // pids controller was found; reason() says when not). With version() kNone,
   // returns a VmCgroup enforcing nothing. Internal when a directory or a
   // limit cannot be written (nothing is left behind).
   StatusOr<VmCgroup> Create(const std::string& name,
@@ -76,6 +79,7 @@ class CgroupHost {
   CgroupVersion version_ = CgroupVersion::kNone;
   std::string reason_;
   std::map<std::string, std::string> parents_;
+  bool v2_pids_ = false;  // v2: the pids controller is enabled below parents_
 };
 
 }  // namespace kiln

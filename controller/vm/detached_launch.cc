@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "controller/vm/agent_contract.h"
+#include "controller/vm/registry_relay.h"
 
 namespace kiln {
 namespace {
@@ -33,6 +34,9 @@ struct ChildContext {
   const char* work_dir = nullptr;
   const char* output_path = nullptr;
   std::vector<const char*> procs_files;
+  const SandboxNetwork* network = nullptr;
+  const char* hosts_file = nullptr;
+  const PrivateDevPlan* private_dev = nullptr;
   std::string pid_path, exit_path;
   int max_fd = 1024;
   int report_fd = -1;  // write end of the caller's pipe
@@ -199,16 +203,32 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
   CloseFrom(ctx, 4);
 }
 
-[[noreturn]] void RunAgent(ChildContext& ctx) {
-  ResetSignals();
-  setpgid(0, 0);
+void JoinCgroups(const ChildContext& ctx) {
   for (const char* file : ctx.procs_files) {
-    // "0" is the writing process itself (our pid here is 1).
+    // "0" is the writing process itself.
     int fd = open(file, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, "0", 1) != 1)
       Fail(ctx, "join cgroup ", file, errno);
     close(fd);
   }
+}
+
+// The private /dev and /etc/hosts, in the agent's new mount namespace.
+void MountSandbox(const ChildContext& ctx) {
+  const char* step = "";
+  if (ctx.hosts_file != nullptr && MountHostsFile(ctx.hosts_file, &step) != 0) {
+    Fail(ctx, step, "", errno);
+  }
+  if (ctx.private_dev != nullptr &&
+      MountPrivateDev(*ctx.private_dev, &step) != 0) {
+    Fail(ctx, step, "", errno);
+  }
+}
+
+[[noreturn]] void RunAgent(ChildContext& ctx) {
+  ResetSignals();
+  setpgid(0, 0);
+  JoinCgroups(ctx);
   if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
     Fail(ctx, "unshare mount/uts/ipc namespaces", "", errno);
   }
@@ -218,6 +238,7 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     Fail(ctx, "make / private", "", errno);
   }
+  MountSandbox(ctx);
   int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (in < 0) Fail(ctx, "open /dev/null", "", errno);
   int out =
@@ -248,6 +269,51 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
   Fail(ctx, "exec ", ctx.path, errno);
 }
 
+// The relay: host network namespace, the VM's cgroups, gone with the shim.
+[[noreturn]] void RunRelay(ChildContext& ctx, pid_t shim, int host_net,
+                           int listener) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid() != shim) _exit(0);  // the shim died before prctl
+  prctl(PR_SET_NAME, "kiln-relay", 0, 0, 0);
+  if (setns(host_net, CLONE_NEWNET) != 0) {
+    Fail(ctx, "relay: enter the host network namespace", "", errno);
+  }
+  close(host_net);
+  JoinCgroups(ctx);
+  const int log =
+      open(ctx.output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // The launch waits until every copy of the report pipe is closed.
+  close(ctx.report_fd);
+  const int err =
+      RunRegistryRelay(listener, ctx.network->target, ctx.network->limits,
+                       /*stop_fd=*/-1, log);
+  Buf b;
+  b.Add("kiln-relay: stopped: errno ");
+  b.AddInt(err);
+  b.Add("\n");
+  if (log >= 0) (void)WriteAll(log, b.c_str(), b.size());
+  _exit(1);
+}
+
+// Moves the shim into the builder's network namespace (only `lo`, a
+// listener on the registry's address) and starts the relay beside it.
+void StartNetworkSandbox(ChildContext& ctx) {
+  const int host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (host_net < 0) Fail(ctx, "open /proc/self/ns/net", "", errno);
+  if (unshare(CLONE_NEWNET) != 0) {
+    Fail(ctx, "unshare network namespace", "", errno);
+  }
+  const char* step = "";
+  const int listener = OpenSandboxListener(*ctx.network, &step);
+  if (listener < 0) Fail(ctx, step, "", errno);
+  const pid_t shim = getpid();
+  const pid_t relay = fork();
+  if (relay < 0) Fail(ctx, "fork relay", "", errno);
+  if (relay == 0) RunRelay(ctx, shim, host_net, listener);
+  close(listener);
+  close(host_net);
+}
+
 [[noreturn]] void RunShim(ChildContext& ctx) {
   ResetSignals();
   prctl(PR_SET_NAME, "kiln-shim", 0, 0, 0);
@@ -262,6 +328,7 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  if (ctx.network != nullptr) StartNetworkSandbox(ctx);
   if (unshare(CLONE_NEWPID) != 0) Fail(ctx, "unshare pid namespace", "", errno);
   pid_t agent = fork();
   if (agent < 0) Fail(ctx, "fork agent", "", errno);
@@ -326,6 +393,9 @@ ChildContext Prepare(const DetachedLaunchSpec& spec) {
   for (const std::string& file : spec.cgroup_procs_files) {
     ctx.procs_files.push_back(file.c_str());
   }
+  if (spec.network) ctx.network = &*spec.network;
+  if (!spec.hosts_file.empty()) ctx.hosts_file = spec.hosts_file.c_str();
+  if (spec.private_dev) ctx.private_dev = &*spec.private_dev;
   ctx.pid_path = spec.work_dir + "/" + kShimPidFile;
   ctx.exit_path = spec.work_dir + "/" + kShimExitFile;
   struct rlimit lim;

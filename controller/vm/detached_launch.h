@@ -7,24 +7,38 @@
 //   caller ── fork ── A: setsid, fork, _exit            (reaped at once)
 //                       └─ shim: unshare(PID), fork, write pid.json,
 //                           │    wait, write exit.json, _exit
+//                           ├─ relay (only with `network`; forked before
+//                           │    the PID namespace, so the agent cannot see
+//                           │    it): back in the host's network namespace,
+//                           │    joins the cgroups, dies with the shim
+//                           │    (PR_SET_PDEATHSIG), runs RunRegistryRelay
+//                           │    on the listener (registry_relay.h)
 //                           └─ agent (pid 1 of a new PID namespace):
 //                                joins the cgroups, unshares mount/UTS/IPC,
 //                                sets the hostname, makes / private
-//                                recursively, mounts a fresh /proc, stdin
-//                                /dev/null, stdout+stderr appended to
-//                                output_path, every other fd closed,
-//                                its own process group, chdir work_dir,
-//                                execve.
+//                                recursively, mounts the private /dev and
+//                                /etc/hosts (sandbox_mounts.h), a fresh
+//                                /proc, stdin /dev/null, stdout+stderr
+//                                appended to output_path, every other fd
+//                                closed, its own process group, chdir
+//                                work_dir, execve.
+//
+// With `network`, the shim first moves into a new network namespace with
+// only `lo` and a listener on the registry's address (sandbox_network.h);
+// the agent is forked from there.
 //
 // Between fork and exec the children only make async-signal-safe calls on
 // data prepared beforehand, so this is safe to call from a multi-threaded
 // process. Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api_types/status.h"
+#include "controller/vm/sandbox_mounts.h"
+#include "controller/vm/sandbox_network.h"
 #include "controller/vm/shim_records.h"
 
 namespace kiln {
@@ -35,8 +49,14 @@ struct DetachedLaunchSpec {
   std::string work_dir;           // cwd; pid.json and exit.json go here
   std::string hostname;           // of the new UTS namespace
   std::string output_path;        // stdout + stderr, appended
-  // cgroup.procs files the agent writes itself into before exec.
+  // cgroup.procs files the agent (and the relay) write themselves into.
   std::vector<std::string> cgroup_procs_files;
+  // The builder's network: nullopt = the host's (no sandbox).
+  std::optional<SandboxNetwork> network;
+  // Bound read-only over /etc/hosts when not empty.
+  std::string hosts_file;
+  // A private /dev (sandbox_mounts.h) when set.
+  std::optional<PrivateDevPlan> private_dev;
 };
 
 // Starts `spec` and returns once the agent has exec'd (or failed to) and

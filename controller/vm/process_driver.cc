@@ -5,15 +5,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include "api_types/time.h"
+#include "controller/base/files.h"
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/detached_launch.h"
 #include "controller/vm/poll.h"
 #include "controller/vm/proc_identity.h"
+#include "controller/vm/sandbox_mounts.h"
+#include "controller/vm/sandbox_network.h"
 #include "controller/vm/shim_records.h"
 #include "controller/vm/vm_state_dir.h"
 
@@ -34,11 +36,33 @@ constexpr std::chrono::milliseconds kKillTimeout{10000};
 constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile,
                                        kAgentProgressFile, kAgentResultFile};
 
-std::vector<std::string> AgentEnvironment(const std::string& name) {
-  const char* home = std::getenv("HOME");
+// The agent's whole environment: nothing of kilnd's own is passed on.
+std::vector<std::string> AgentEnvironment(const std::string& name,
+                                          const std::string& dir) {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-          std::string("HOME=") + (home != nullptr ? home : "/root"),
+          "HOME=" + dir + "/home", "TMPDIR=" + dir + "/tmp",
           "KILN_VM_NAME=" + name};
+}
+
+// The registry the builder pushes to: the job's, else the image's first
+// component (as kiln-agent reads it).
+std::string RegistryOf(const AgentJob& job) {
+  return job.registry.empty() ? job.image.substr(0, job.image.find('/'))
+                              : job.registry;
+}
+
+// Directories the launch needs in the work dir `dir`, private to the VM.
+Status MakeSandboxDirs(const std::string& dir) {
+  for (const char* sub : {"home", "tmp", "dev"}) {
+    const std::string path = dir + "/" + sub;
+    std::error_code ec;
+    fs::create_directories(path, ec);
+    if (!ec) fs::permissions(path, fs::perms::owner_all, ec);
+    if (ec) {
+      return InternalError("cannot create " + path + ": " + ec.message());
+    }
+  }
+  return OkStatus();
 }
 
 // Why an agent without a result exited.
@@ -68,6 +92,21 @@ StatusOr<std::unique_ptr<ProcessDriver>> ProcessDriver::New(Options options,
   }
   std::shared_ptr<spdlog::logger> logger =
       options.logger ? options.logger : spdlog::default_logger();
+  if (options.network_sandbox) {
+    Status netns = ProbeNetworkNamespace();
+    if (!netns.ok()) {
+      return FailedPreconditionError(
+          "process driver: " + netns.message() +
+          "; builders would share the host's network. Run kilnd with "
+          "CAP_SYS_ADMIN (as root), use --driver qemu, or accept the risk "
+          "with --unsafe-builder-host-network");
+    }
+  } else {
+    logger->warn(
+        "process driver: builders share the host's network "
+        "(--unsafe-builder-host-network): a RUN step reaches kilnd, the "
+        "registry and everything the host reaches");
+  }
   CgroupHost cgroups = CgroupHost::Detect(options.cgroup_parent);
   std::string where;
   for (const auto& [controller, dir] : cgroups.parents()) {
@@ -129,8 +168,10 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
   for (const char* file : kStaleFiles) fs::remove(dir + "/" + file, ec);
   RETURN_IF_ERROR(WriteJsonFileAtomically(dir + "/" + kAgentJobFile,
                                           AgentJobToJson(spec.job)));
-  ASSIGN_OR_RETURN(VmCgroup cgroup,
-                   cgroups_.Create(name, {spec.cpus, spec.memory_mib}));
+  RETURN_IF_ERROR(MakeSandboxDirs(dir));
+  ASSIGN_OR_RETURN(
+      VmCgroup cgroup,
+      cgroups_.Create(name, {spec.cpus, spec.memory_mib, options_.pids_max}));
   VmRecord record;
   record.owner_key = spec.owner_key;
   record.owner_uid = spec.owner_uid;
@@ -150,18 +191,35 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
     logger_->warn("[vm {}] limits not enforced (cpus={} memoryMiB={}): {}",
                   name, spec.cpus, spec.memory_mib, cgroups_.reason());
   }
-  DetachedLaunchSpec launch;
-  launch.argv = {options_.agent_path, "--work-dir", dir};
-  launch.env = AgentEnvironment(name);
-  launch.work_dir = dir;
-  launch.hostname = name;
-  launch.output_path = dir + "/" + kAgentOutputFile;
-  launch.cgroup_procs_files = CgroupProcsFiles(cgroup);
+  // On failure Create's DeleteLocked removes the cgroup (vm.json has it).
+  ASSIGN_OR_RETURN(DetachedLaunchSpec launch,
+                   LaunchSpec(name, dir, spec, cgroup));
   ASSIGN_OR_RETURN(ShimPidRecord pids, LaunchDetached(launch));
   logger_->info("[vm {}] started for {}: agent pid {}, shim pid {}, cgroup {}",
                 name, spec.owner_key, pids.agent.pid, pids.shim.pid,
                 cgroup.dirs.empty() ? "none" : cgroup.dirs.front());
   return OkStatus();
+}
+
+StatusOr<DetachedLaunchSpec> ProcessDriver::LaunchSpec(const std::string& name,
+                                                       const std::string& dir,
+                                                       const VmSpec& spec,
+                                                       const VmCgroup& cgroup) {
+  DetachedLaunchSpec launch;
+  launch.argv = {options_.agent_path, "--work-dir", dir};
+  launch.env = AgentEnvironment(name, dir);
+  launch.work_dir = dir;
+  launch.hostname = name;
+  launch.output_path = dir + "/" + kAgentOutputFile;
+  launch.cgroup_procs_files = CgroupProcsFiles(cgroup);
+  launch.private_dev = PlanPrivateDev(dir + "/dev");
+  if (!options_.network_sandbox) return launch;
+  ASSIGN_OR_RETURN(launch.network, PlanSandboxNetwork(RegistryOf(spec.job),
+                                                      options_.relay_limits));
+  launch.hosts_file = dir + "/hosts";
+  RETURN_IF_ERROR(WriteFileAtomically(launch.hosts_file,
+                                      HostsFile(*launch.network, name), 0644));
+  return launch;
 }
 
 StatusOr<VmInfo> ProcessDriver::Inspect(const std::string& name) {

@@ -1,14 +1,21 @@
 // ProcessDriver: the `process` VM driver. A "VM" is kiln-agent running as a
-// detached process tree (detached_launch.h) in its own PID, mount, UTS and
-// IPC namespaces, inside a cgroup with the VM's cpu and memory limits
-// (cgroup_host.h), with all its state in one work directory:
+// detached process tree (detached_launch.h) in its own PID, mount, UTS, IPC
+// and network namespaces, inside a cgroup with the VM's cpu, memory and pids
+// limits (cgroup_host.h), with all its state in one work directory. Its
+// network reaches only the registry, through a relay (sandbox_network.h);
+// it sees a minimal private /dev and gets a scrubbed environment (PATH,
+// HOME and TMPDIR inside the work directory, KILN_VM_NAME). What this
+// sandbox does not promise: docs/security.md "process driver sandbox".
 //
 //   STATE_DIR/<name>/vm.json        owner, limits, cgroup (vm_record.h)
 //                    job.json       the AgentJob (agent_contract.h)
 //                    pid.json       agent + shim identities (shim_records.h)
 //                    exit.json      the agent's exit status, once reaped
 //                    progress.json, result.json   written by the agent
-//                    agent.stderr   the agent's stdout and stderr
+//                    agent.stderr   the agent's and the relay's output
+//                    hosts          the builder's /etc/hosts
+//                    home/, tmp/    its HOME and TMPDIR
+//                    dev/           staging for its private /dev
 //
 // Nothing lives in memory: a new ProcessDriver on the same state_dir (after
 // kilnd was killed and restarted) finds, inspects and deletes the VMs an
@@ -29,8 +36,10 @@
 #include "api_types/status.h"
 #include "controller/base/clock.h"
 #include "controller/vm/cgroup_host.h"
+#include "controller/vm/detached_launch.h"
 #include "controller/vm/keyed_mutex.h"
 #include "controller/vm/proc_identity.h"
+#include "controller/vm/registry_relay.h"
 #include "controller/vm/vm_driver.h"
 #include "controller/vm/vm_record.h"
 
@@ -43,14 +52,24 @@ class ProcessDriver final : public VmDriver {
     std::string agent_path;  // the kiln-agent binary
     // VM cgroups are created as <cgroup_parent>/<name> (cgroup_host.h).
     std::string cgroup_parent = "kiln";
+    // pids.max of each VM's cgroup (<= 0: no limit).
+    int64_t pids_max = 1024;
+    // false: builders share the host's network (no relay). Unsafe: a RUN
+    // step then reaches everything the host reaches; for hosts that cannot
+    // create network namespaces, chosen explicitly by the operator.
+    bool network_sandbox = true;
+    // Bounds of each VM's registry relay.
+    RelayLimits relay_limits;
     // Where to log; nullptr = spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger;
   };
 
   // Named New, not Create, so it is not confused with VmDriver::Create.
   // InvalidArgument when agent_path is not an executable file; Internal
-  // when state_dir cannot be created. Never fails for lack of cgroups: then
-  // it logs one warning and VMs run without enforced limits. Keeps a
+  // when state_dir cannot be created; FailedPrecondition when
+  // network_sandbox is set and this host refuses network namespaces. Never
+  // fails for lack of cgroups: then it logs one warning and VMs run without
+  // enforced limits. Keeps a
   // reference to `clock` (timestamps and deadlines), which must outlive
   // the driver.
   static StatusOr<std::unique_ptr<ProcessDriver>> New(Options options,
@@ -58,7 +77,9 @@ class ProcessDriver final : public VmDriver {
 
   std::string name() const override { return "process"; }
   // InvalidArgument when `name` is not a DNS label (it becomes a directory
-  // name and the VM's hostname). An existing VM of that name: OK, nothing
+  // name and the VM's hostname) or the job's registry is not an address the
+  // network sandbox supports (sandbox_network.h); Unavailable when its host
+  // name does not resolve. An existing VM of that name: OK, nothing
   // changes. Internal/ResourcesExhausted/Unavailable when it cannot start.
   Status Create(const std::string& name, const VmSpec& spec) override;
   // kRunning while the agent process lives; kExited with result and/or
@@ -90,6 +111,11 @@ class ProcessDriver final : public VmDriver {
   // REQUIRES (all *Locked): the name's KeyedMutex lock is held.
   StatusOr<VmInfo> InspectLocked(const std::string& name);
   Status StartLocked(const std::string& name, const VmSpec& spec);
+  // The launch of VM `name` in `dir`: argv, environment, sandbox.
+  StatusOr<DetachedLaunchSpec> LaunchSpec(const std::string& name,
+                                          const std::string& dir,
+                                          const VmSpec& spec,
+                                          const VmCgroup& cgroup);
   Status DeleteLocked(const std::string& name, std::chrono::milliseconds grace);
   // SIGTERM, `grace`, SIGKILL to the cgroup; then waits for the shim.
   // Unavailable when processes survive SIGKILL.

@@ -16,15 +16,24 @@
 //   FAKE_EXIT_CODE=N    exit code (default 0; with FAKE_RESULT=none, 1)
 //   FAKE_ALLOC_MB=N     allocate and touch N MiB first (memory limit tests)
 //   FAKE_REPORT=1       write DIR/report.json: pid, hostname, /proc/self/
-//                       cgroup, open fds, pids visible in /proc
+//                       cgroup, open fds, pids visible in /proc, network
+//                       interfaces, environment, /dev entries, /etc/hosts
+//   FAKE_CONNECT=A,B    with FAKE_REPORT: for each HOST:PORT (IPv4), connect,
+//                       send "ping", half-close, read to EOF; report.json
+//                       "connect" maps each to the reply or "error: ..."
 //
 // Appends "started", "SIGTERM" and "done" lines to job.logPath. On SIGTERM
 // it writes a Cancelled result and exits 0.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -104,7 +113,81 @@ int VisibleProcs() {
   return n;
 }
 
-void WriteReport(const std::string& dir) {
+std::vector<std::string> Interfaces() {
+  std::vector<std::string> names;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return names;
+  for (ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (std::find(names.begin(), names.end(), a->ifa_name) == names.end()) {
+      names.push_back(a->ifa_name);
+    }
+  }
+  freeifaddrs(list);
+  return names;
+}
+
+std::vector<std::string> Environment() {
+  std::vector<std::string> vars;
+  for (char** e = environ; *e != nullptr; ++e) vars.push_back(*e);
+  return vars;
+}
+
+std::vector<std::string> DevEntries() {
+  std::vector<std::string> names;
+  DIR* d = opendir("/dev");
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') names.push_back(e->d_name);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// FAKE_CONNECT: the reply from HOST:PORT to "ping", or "error: ...".
+std::string Exchange(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(
+      static_cast<uint16_t>(std::atoi(address.substr(colon + 1).c_str())));
+  if (colon == std::string::npos ||
+      inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr) !=
+          1) {
+    return "error: bad address";
+  }
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const std::string error = std::string("error: ") + strerror(errno);
+    close(fd);
+    return error;
+  }
+  std::string reply;
+  if (send(fd, "ping", 4, MSG_NOSIGNAL) == 4) {
+    shutdown(fd, SHUT_WR);
+    char buf[256];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+      reply.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return reply;
+}
+
+nlohmann::json Exchanges(const std::string& list) {
+  nlohmann::json out = nlohmann::json::object();
+  std::stringstream in(list);
+  for (std::string address; std::getline(in, address, ',');) {
+    if (!address.empty()) out[address] = Exchange(address);
+  }
+  return out;
+}
+
+void WriteReport(const std::string& dir, const std::string& connect) {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   std::stringstream cgroup;
@@ -116,7 +199,17 @@ void WriteReport(const std::string& dir) {
                            {"hostname", host},
                            {"cgroup", cgroup.str()},
                            {"fds", OpenFds()},
-                           {"visibleProcs", VisibleProcs()}};
+                           {"visibleProcs", VisibleProcs()},
+                           {"interfaces", Interfaces()},
+                           {"env", Environment()},
+                           {"dev", DevEntries()},
+                           {"connect", Exchanges(connect)}};
+  {
+    std::ifstream hosts("/etc/hosts");
+    std::stringstream text;
+    text << hosts.rdbuf();
+    report["hosts"] = text.str();
+  }
   (void)kiln::WriteJsonFileAtomically(dir + "/report.json", report);
 }
 
@@ -172,7 +265,9 @@ int main(int argc, char** argv) {
   (void)kiln::WriteJsonFileAtomically(
       dir + "/" + kiln::kAgentProgressFile,
       kiln::AgentProgressToJson({"Building", "STEP 1/1: FAKE"}));
-  if (Arg(*job, "FAKE_REPORT", "") == "1") WriteReport(dir);
+  if (Arg(*job, "FAKE_REPORT", "") == "1") {
+    WriteReport(dir, Arg(*job, "FAKE_CONNECT", ""));
+  }
   Allocate(std::atoll(Arg(*job, "FAKE_ALLOC_MB", "0").c_str()));
 
   const auto deadline = std::chrono::steady_clock::now() +

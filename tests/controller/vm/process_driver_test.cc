@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -381,22 +382,144 @@ TEST_F(ProcessDriverTest, AgentRunsIsolated) {
                 HasSubstr("/kiln/" + name + "\n"));
   }
 
+  // Nothing of this process's environment; HOME and TMPDIR are the VM's.
+  std::vector<std::string> env = report["env"];
+  std::sort(env.begin(), env.end());
+  EXPECT_THAT(env, ElementsAre("HOME=" + dir + "/home", "KILN_VM_NAME=" + name,
+                               HasSubstr("PATH=/usr/local/sbin:"),
+                               "TMPDIR=" + dir + "/tmp"));
+  // A private /dev with the harmless nodes only.
+  EXPECT_THAT(
+      report["dev"].get<std::vector<std::string>>(),
+      ElementsAre("fd", "full", "null", "ptmx", "pts", "random", "shm",
+                  "stderr", "stdin", "stdout", "tty", "urandom", "zero"));
+  EXPECT_THAT(report["interfaces"].get<std::vector<std::string>>(),
+              ElementsAre("lo"));
+  EXPECT_THAT(report["hosts"].get<std::string>(),
+              HasSubstr("127.0.0.1\tlocalhost " + name + "\n"));
+
   const std::string agent_proc =
       "/proc/" + std::to_string(Pids(name).agent.pid);
-  for (const char* ns : {"pid", "uts", "mnt", "ipc"}) {
+  for (const char* ns : {"pid", "uts", "mnt", "ipc", "net"}) {
     EXPECT_NE(fs::read_symlink(agent_proc + "/ns/" + ns),
               fs::read_symlink(std::string("/proc/self/ns/") + ns))
         << ns;
   }
-  // Seen from outside too, while it waits: stdio and nothing else.
+  // Seen from outside too, while it waits: stdio and nothing else (once it
+  // is done with report.json, whose directory fsync briefly holds an fd).
   std::vector<std::string> fds;
-  for (const auto& fd : fs::directory_iterator(agent_proc + "/fd")) {
-    fds.push_back(fd.path().filename().string());
-  }
-  std::sort(fds.begin(), fds.end());
+  Eventually([&] {
+    fds.clear();
+    for (const auto& fd : fs::directory_iterator(agent_proc + "/fd")) {
+      fds.push_back(fd.path().filename().string());
+    }
+    std::sort(fds.begin(), fds.end());
+    return fds.size() == 3;
+  });
   EXPECT_THAT(fds, ElementsAre("0", "1", "2"));
   EXPECT_EQ(fs::read_symlink(agent_proc + "/fd/0"), "/dev/null");
   EXPECT_EQ(fs::read_symlink(agent_proc + "/fd/2"), dir + "/agent.stderr");
+}
+
+// A loopback TCP server on the host: answers each connection with what it
+// sent (the "registry"), or counts and closes it.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(bool echo) : echo_(echo) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd_ >= 0 &&
+        bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        listen(fd_, 16) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+      thread_ = std::thread([this] { Serve(); });
+    }
+  }
+  ~LoopbackServer() {
+    shutdown(fd_, SHUT_RDWR);  // ends accept
+    if (thread_.joinable()) thread_.join();
+    close(fd_);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void Serve() {
+    while (true) {
+      const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      ++accepted_;
+      char buf[256];
+      ssize_t n;
+      while (echo_ && (n = recv(c, buf, sizeof(buf), 0)) > 0) {
+        if (send(c, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
+      }
+      close(c);
+    }
+  }
+
+  const bool echo_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+TEST_F(ProcessDriverTest, AgentReachesOnlyTheRegistryThroughTheRelay) {
+  LoopbackServer registry(/*echo=*/true);
+  LoopbackServer other(/*echo=*/false);
+  const std::string name = Name("net");
+  auto args = UntilReleased(name);
+  args["FAKE_REPORT"] = "1";
+  args["FAKE_CONNECT"] = registry.address() + "," + other.address();
+  VmSpec spec = Spec(name, args);
+  spec.job.registry = registry.address();
+  ASSERT_OK(driver_->Create(name, spec));
+  const std::string dir = driver_->WorkDir(name);
+  ASSERT_TRUE(Eventually([&] { return fs::exists(dir + "/report.json"); }));
+  ASSERT_OK_AND_ASSIGN(nlohmann::json report,
+                       ReadJsonFile(dir + "/report.json"));
+  EXPECT_EQ(report["connect"][registry.address()], "ping");
+  EXPECT_THAT(report["connect"][other.address()].get<std::string>(),
+              HasSubstr("error: Connection refused"));
+  EXPECT_EQ(registry.accepted(), 1);
+  EXPECT_EQ(other.accepted(), 0);
+
+  // The relay is in the VM's cgroup and goes when the agent does.
+  const VmCgroup cgroup = Record(name).cgroup;
+  if (cgroup.version != CgroupVersion::kNone) {
+    EXPECT_EQ(CgroupPids(cgroup).size(), 2u) << "agent and relay";
+  }
+  Release(name);
+  WaitExited(*driver_, name);
+  EXPECT_TRUE(Eventually([&] { return CgroupPids(cgroup).empty(); }));
+}
+
+TEST_F(ProcessDriverTest, PidsLimitIsSet) {
+  const std::string name = Name("pids");
+  ASSERT_OK(driver_->Create(name, Spec(name, UntilReleased(name))));
+  std::string pids_max;
+  for (const std::string& dir : Record(name).cgroup.dirs) {
+    if (fs::exists(dir + "/pids.max")) pids_max = ReadFile(dir + "/pids.max");
+  }
+  if (pids_max.empty()) {
+    GTEST_SKIP() << "no pids controller here: " << driver_->cgroups().reason();
+  }
+  EXPECT_EQ(Trim(pids_max), "1024");
+  Release(name);
+}
+
+TEST_F(ProcessDriverTest, UnsupportedRegistryAddressFailsCreateClearly) {
+  const std::string name = Name("v6");
+  VmSpec spec = Spec(name, {});
+  spec.job.registry = "[fd00::1]:5000";
+  EXPECT_THAT(driver_->Create(name, spec),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("IPv6")));
+  EXPECT_FALSE(fs::exists(driver_->WorkDir(name)));
 }
 
 TEST_F(ProcessDriverTest, ListShowsEveryVmAndSkipsJunk) {

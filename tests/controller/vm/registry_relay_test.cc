@@ -1,0 +1,275 @@
+// RunRegistryRelay on real loopback sockets, in a thread of the test: a
+// "registry" (an echo server run by the test) behind it, clients in front.
+// Every check waits on a socket (blocking reads), never on time.
+#include "controller/vm/registry_relay.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kiln {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A socket listening on 127.0.0.1 on a port the kernel picks.
+int ListenLoopback(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(fd, 64) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+int ConnectLoopback(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+RelayTarget LoopbackTarget(int port) {
+  RelayTarget target;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  memcpy(&target.addr, &addr, sizeof(addr));
+  target.addr_len = sizeof(addr);
+  snprintf(target.description, sizeof(target.description), "127.0.0.1:%d",
+           port);
+  return target;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n =
+        send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Everything `fd` sends until it half-closes (or errors).
+std::string ReadToEof(int fd) {
+  std::string out;
+  char buf[4096];
+  while (true) {
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// An echo server: each connection gets back what it sent, then a
+// half-close once the client half-closed. Counts connections and the ones
+// that reached EOF (closed by the peer).
+class EchoServer {
+ public:
+  EchoServer() {
+    fd_ = ListenLoopback(&port_);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~EchoServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    for (std::thread& t : workers_) t.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+  int finished() const { return finished_.load(); }
+
+ private:
+  void Serve() {
+    while (true) {
+      const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      ++accepted_;
+      workers_.emplace_back([this, c] {
+        char buf[8192];
+        while (true) {
+          const ssize_t n = recv(c, buf, sizeof(buf), 0);
+          if (n <= 0) break;
+          if (!SendAll(c, std::string(buf, static_cast<size_t>(n)))) break;
+        }
+        shutdown(c, SHUT_WR);
+        close(c);
+        ++finished_;
+      });
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::atomic<int> finished_{0};
+  std::thread thread_;
+  std::vector<std::thread> workers_;  // only touched by thread_
+};
+
+class RegistryRelayTest : public ::testing::Test {
+ protected:
+  void TearDown() override { Stop(); }
+
+  // Runs the relay in front of `target_port` with `limits`.
+  void Start(int target_port, RelayLimits limits) {
+    listen_fd_ = ListenLoopback(&relay_port_);
+    ASSERT_GE(listen_fd_, 0);
+    ASSERT_EQ(pipe2(stop_, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(log_, O_CLOEXEC | O_NONBLOCK), 0);
+    target_ = LoopbackTarget(target_port);
+    thread_ = std::thread([this, limits] {
+      result_ =
+          RunRegistryRelay(listen_fd_, target_, limits, stop_[0], log_[1]);
+    });
+  }
+  // Stops the relay; returns what it returned.
+  int Stop() {
+    if (!thread_.joinable()) return result_;
+    (void)!write(stop_[1], "x", 1);
+    thread_.join();
+    for (int fd : {listen_fd_, stop_[0], stop_[1], log_[1]}) close(fd);
+    return result_;
+  }
+  std::string Log() {
+    char buf[4096];
+    const ssize_t n = read(log_[0], buf, sizeof(buf));
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  }
+
+  int listen_fd_ = -1;
+  int relay_port_ = 0;
+  int stop_[2] = {-1, -1};
+  int log_[2] = {-1, -1};
+  RelayTarget target_;
+  int result_ = -1;
+  std::thread thread_;
+};
+
+TEST_F(RegistryRelayTest, ForwardsBothWaysThroughSmallBuffersWithHalfClose) {
+  EchoServer server;
+  // Buffers far smaller than the data: many round trips per connection.
+  Start(server.port(), {.max_connections = 4, .buffer_bytes = 1024});
+  std::string data(1 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  const int c = ConnectLoopback(relay_port_);
+  ASSERT_GE(c, 0);
+  std::thread writer([&] {
+    EXPECT_TRUE(SendAll(c, data));
+    shutdown(c, SHUT_WR);  // the server sees EOF only through the relay
+  });
+  const std::string echoed = ReadToEof(c);
+  writer.join();
+  close(c);
+  EXPECT_EQ(echoed.size(), data.size());
+  EXPECT_TRUE(echoed == data);
+  EXPECT_EQ(server.accepted(), 1);
+  EXPECT_EQ(Stop(), 0);
+}
+
+TEST_F(RegistryRelayTest, ConnectionsPastTheLimitAreClosedAtOnce) {
+  EchoServer server;
+  Start(server.port(), {.max_connections = 2, .buffer_bytes = 4096});
+  const int a = ConnectLoopback(relay_port_);
+  const int b = ConnectLoopback(relay_port_);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  // Round trips prove both hold a slot.
+  for (int fd : {a, b}) {
+    ASSERT_TRUE(SendAll(fd, "ping"));
+    char buf[4];
+    ASSERT_EQ(recv(fd, buf, sizeof(buf), MSG_WAITALL), 4);
+  }
+  const int refused = ConnectLoopback(relay_port_);
+  ASSERT_GE(refused, 0);
+  EXPECT_EQ(ReadToEof(refused), "");  // closed without reaching the server
+  close(refused);
+  EXPECT_EQ(server.accepted(), 2);
+  // A slot freed is a slot to use again.
+  shutdown(a, SHUT_WR);
+  EXPECT_EQ(ReadToEof(a), "");
+  close(a);
+  const int again = ConnectLoopback(relay_port_);
+  ASSERT_TRUE(SendAll(again, "pong"));
+  shutdown(again, SHUT_WR);
+  EXPECT_EQ(ReadToEof(again), "pong");
+  close(again);
+  close(b);
+  EXPECT_EQ(Stop(), 0);
+}
+
+TEST_F(RegistryRelayTest, StoppingClosesEveryConnectionOnBothSides) {
+  EchoServer server;
+  Start(server.port(), {.max_connections = 8, .buffer_bytes = 4096});
+  std::vector<int> clients;
+  for (int i = 0; i < 3; ++i) {
+    const int c = ConnectLoopback(relay_port_);
+    ASSERT_GE(c, 0);
+    ASSERT_TRUE(SendAll(c, "x"));
+    char buf;
+    ASSERT_EQ(recv(c, &buf, 1, 0), 1);
+    clients.push_back(c);
+  }
+  EXPECT_EQ(server.accepted(), 3);
+  EXPECT_EQ(Stop(), 0);
+  for (int c : clients) {
+    EXPECT_EQ(ReadToEof(c), "");  // the relay's side is gone
+    close(c);
+  }
+  // ~EchoServer joins every connection's worker: each saw its EOF.
+}
+
+TEST_F(RegistryRelayTest, UnreachableRegistryAnswers502NamingIt) {
+  int dead_port = 0;
+  const int dead = ListenLoopback(&dead_port);
+  close(dead);  // nothing listens there now
+  Start(dead_port, {.max_connections = 2, .buffer_bytes = 4096});
+  const int c = ConnectLoopback(relay_port_);
+  ASSERT_GE(c, 0);
+  ASSERT_TRUE(SendAll(c, "GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string response = ReadToEof(c);
+  close(c);
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
+  EXPECT_THAT(response,
+              HasSubstr("cannot reach the registry 127.0.0.1:" +
+                        std::to_string(dead_port) + ": connection refused"));
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_THAT(Log(), HasSubstr("connection refused"));
+}
+
+TEST(RegistryRelayLimitsTest, RejectsZeroLimits) {
+  RelayTarget target = LoopbackTarget(1);
+  EXPECT_EQ(RunRegistryRelay(-1, target, {.max_connections = 0}, -1, -1),
+            EINVAL);
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,220 @@
+// The process driver's builder sandbox end to end (docs/security.md
+// "process driver sandbox"): the real kilnd with the process driver, the
+// real kiln-agent and buildah, the embedded registry. A Dockerfile RUN step
+// probes kilnd's API port, a TCP listener this test runs on the host (which
+// counts the connections it accepts) and the registry: only the registry
+// answers, and the image is pushed through the sandbox's registry relay.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/integration/kilnd_fixture.h"
+
+namespace kiln::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A TCP listener on every host address that accepts connections, counts
+// them and closes them. Stops (and joins) on destruction.
+class ConnectionCounter {
+ public:
+  ConnectionCounter() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    socklen_t len = sizeof(addr);
+    if (fd_ < 0 || pipe2(stop_, O_CLOEXEC) != 0 ||
+        bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ConnectionCounter() {
+    if (thread_.joinable()) {
+      (void)!write(stop_[1], "x", 1);
+      thread_.join();
+    }
+    for (int fd : {fd_, stop_[0], stop_[1]}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  int port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void Serve() {
+    while (true) {
+      pollfd p[2] = {{fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+      if (poll(p, 2, -1) < 0 || p[1].revents != 0) return;
+      const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) {
+        ++accepted_;
+        close(c);
+      }
+    }
+  }
+
+  int fd_ = -1;
+  int stop_[2] = {-1, -1};
+  int port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+// The first IPv4 address of this host that is not loopback, or "".
+std::string HostIpv4() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* a = list; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    const in_addr ip = reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr;
+    if ((ntohl(ip.s_addr) >> 24) == 127) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    if (inet_ntop(AF_INET, &ip, text, sizeof(text)) != nullptr) found = text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+// The port of a URL such as "https://127.0.0.1:6443".
+std::string PortOf(const std::string& url) {
+  return url.substr(url.rfind(':') + 1);
+}
+
+// A shell snippet that prints "PROBE_<label>=closed" when busybox nc cannot
+// connect to HOST:PORT and "PROBE_<label>=open" when it can (a server that
+// keeps the connection open is cut after 5 s). The verdict comes from a
+// variable, so the log's echo of the command never matches.
+std::string Probe(const std::string& host, const std::string& port,
+                  const std::string& label) {
+  return "e=$(timeout 5 nc " + host + " " + port +
+         " </dev/null 2>&1 >/dev/null); case \"$e\" in *\"can't connect\"*) "
+         "r=closed;; *) r=open;; esac; echo PROBE_" +
+         label + "=$r; ";
+}
+
+// A Build whose one RUN step is `run`.
+std::string ProbeManifest(const std::string& name, const std::string& run) {
+  return "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: " + name +
+         "\n  namespace: default\nspec:\n  source:\n    inline:\n      files:\n"
+         "        Dockerfile: |\n          FROM kiln/busybox:1\n"
+         "          RUN " +
+         run + "\n  resources:\n    cpus: 1\n    memoryMiB: 512\n";
+}
+
+class ProcessSandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* tool : {"kubectl", "buildah"}) {
+      if (RunCommand({"which", tool}).exit_code != 0) {
+        GTEST_SKIP() << tool << " is not installed (hack/setup.sh)";
+      }
+    }
+    dir_ = MakeTempDir("kilnd-sandbox-");
+  }
+  void TearDown() override {
+    kilnd_.reset();
+    RunCommand({"pkill", "-9", "-f", dir_});
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void Start(const std::string& registry) {
+    registry_ = registry;
+    kilnd_ = Kilnd::Start({"--driver", "process", "--embedded-registry",
+                           registry_, "--capacity-cpus", "2",
+                           "--capacity-memory", "4Gi", "--max-builds", "2"},
+                          dir_);
+    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
+  }
+
+  void Apply(const std::string& manifest) {
+    CommandResult r = kilnd_->Kubectl({"apply", "-f", "-"}, manifest);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+
+  std::string dir_;
+  std::string registry_;
+  std::unique_ptr<Kilnd> kilnd_;
+};
+
+TEST_F(ProcessSandboxTest, RunStepReachesOnlyTheRegistry) {
+  ConnectionCounter listener;
+  ASSERT_GT(listener.port(), 0);
+  Start("127.0.0.1:" + std::to_string(FreeLoopbackPort()));
+  const std::string reg_port = PortOf(registry_);
+  const std::string lport = std::to_string(listener.port());
+  std::string run = Probe("127.0.0.1", PortOf(kilnd_->url()), "api") +
+                    Probe("127.0.0.1", lport, "listener");
+  const std::string host_ip = HostIpv4();
+  if (!host_ip.empty()) run += Probe(host_ip, lport, "listener-host-ip");
+  run += "if wget -q -O /dev/null http://127.0.0.1:" + reg_port +
+         "/v2/; then r=open; else r=closed; fi; echo PROBE_registry=$r; "
+         "d=$(ls /dev | tr '\\n' ' '); echo PROBE_dev=$d";
+  Apply(ProbeManifest("probe", run));
+
+  nlohmann::json b =
+      kilnd_->WaitForPhase("probe", "Ready", std::chrono::seconds(240));
+  const std::string log = kilnd_->BuildLog(b);
+  EXPECT_THAT(log, HasSubstr("PROBE_api=closed")) << log;
+  EXPECT_THAT(log, HasSubstr("PROBE_listener=closed")) << log;
+  if (!host_ip.empty()) {
+    EXPECT_THAT(log, HasSubstr("PROBE_listener-host-ip=closed")) << log;
+  }
+  EXPECT_THAT(log, HasSubstr("PROBE_registry=open")) << log;
+  EXPECT_EQ(listener.accepted(), 0);
+  // The push went through the relay too.
+  EXPECT_THAT(b.value("/status/image/digest"_json_pointer, ""),
+              HasSubstr("sha256:"));
+  // Only the minimal private /dev: no host disks, memory or consoles.
+  // The output line, not the log's echo of the command ("PROBE_dev=$d").
+  size_t at = log.find("PROBE_dev=");
+  while (at != std::string::npos && log.compare(at + 10, 1, "$") == 0) {
+    at = log.find("PROBE_dev=", at + 1);
+  }
+  ASSERT_NE(at, std::string::npos) << log;
+  std::istringstream names(log.substr(at + 10, log.find('\n', at) - at - 10));
+  const std::set<std::string> allowed = {"console", "core", "fd",      "full",
+                                         "mqueue",  "null", "ptmx",    "pts",
+                                         "random",  "shm",  "stderr",  "stdin",
+                                         "stdout",  "tty",  "urandom", "zero"};
+  for (std::string name; names >> name;) {
+    EXPECT_TRUE(allowed.count(name) != 0) << "/dev/" << name;
+  }
+}
+
+TEST_F(ProcessSandboxTest, RegistryOffLoopbackIsReachedTheSameWay) {
+  const std::string host_ip = HostIpv4();
+  if (host_ip.empty()) GTEST_SKIP() << "this host has no non-loopback IPv4";
+  Start(host_ip + ":" + std::to_string(FreeLoopbackPort()));
+  Apply(ProbeManifest("offloop", "wget -q -O /dev/null http://" + registry_ +
+                                     "/v2/ && r=open && echo "
+                                     "PROBE_registry=$r"));
+  nlohmann::json b =
+      kilnd_->WaitForPhase("offloop", "Ready", std::chrono::seconds(240));
+  EXPECT_THAT(kilnd_->BuildLog(b), HasSubstr("PROBE_registry=open"));
+  EXPECT_THAT(b.value("/status/image/ref"_json_pointer, ""),
+              HasSubstr(registry_ + "/default/offloop"));
+}
+
+}  // namespace
+}  // namespace kiln::testing
