@@ -15,6 +15,7 @@
 //   chaos_check endpoint --data-dir D
 //       Prints "URL TOKEN" from D/kubeconfig.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "hack/chaos/checks.h"
@@ -60,7 +61,12 @@ int RunChecks(CheckContext& ctx) {
   return report.violations() == 0 ? 0 : 1;
 }
 
-int Run(const std::string& command, const Flags& f) {
+int Run(const std::string& command, Flags f) {
+  // Absolute, as kilnd and the builders name it in their command lines.
+  if (!f.data_dir.empty()) {
+    f.data_dir = std::filesystem::absolute(f.data_dir).lexically_normal();
+    if (f.data_dir.size() > 1 && f.data_dir.back() == '/') f.data_dir.pop_back();
+  }
   if (command == "resume-point") {
     const ReplayResult r = Replay(f.watch_dir);
     std::cout << (r.need_list ? "list" : "watch " + std::to_string(r.progress))

@@ -49,6 +49,27 @@ std::string CgroupVm(const std::string& cgroups,
   return "";
 }
 
+// The NUL-separated arguments of a /proc/PID/cmdline text.
+std::vector<std::string> Args(const std::string& cmdline) {
+  std::vector<std::string> args;
+  size_t start = 0;
+  for (size_t nul = cmdline.find('\0'); nul != std::string::npos;
+       nul = cmdline.find('\0', start)) {
+    args.push_back(cmdline.substr(start, nul - start));
+    start = nul + 1;
+  }
+  return args;
+}
+
+// The value after `flag` in `args` ("" when absent).
+std::string FlagValue(const std::vector<std::string>& args,
+                      const std::string& flag) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == flag) return args[i + 1];
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string VmNameFor(const std::string& uid) {
@@ -75,7 +96,7 @@ std::vector<std::string> VmDirs(const std::string& data_dir) {
 std::vector<BuilderProcess> BuilderProcesses(
     const std::string& data_dir, const std::set<std::string>& vm_names) {
   const std::map<pid_t, std::string> shims = ShimPids(data_dir);
-  const std::string work_dir_prefix = data_dir + "/vms/";
+  const std::string vms_dir = data_dir + "/vms/";
   std::vector<BuilderProcess> found;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
@@ -84,17 +105,16 @@ std::vector<BuilderProcess> BuilderProcesses(
       continue;
     }
     const pid_t pid = std::atoi(pid_text.c_str());
-    std::string cmdline = ReadFileOrEmpty(e.path().string() + "/cmdline");
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    const std::vector<std::string> args =
+        Args(ReadFileOrEmpty(e.path().string() + "/cmdline"));
     const std::string comm = ReadFileOrEmpty(e.path().string() + "/comm");
     BuilderProcess p{pid, "", ""};
-    const size_t wd = cmdline.find("--work-dir " + work_dir_prefix);
-    if (wd != std::string::npos) {
-      const size_t start = wd + 11 + work_dir_prefix.size();
-      p.vm = cmdline.substr(start, cmdline.find_first_of(" /", start) - start);
+    const std::string work_dir = FlagValue(args, "--work-dir");
+    if (work_dir.rfind(vms_dir, 0) == 0) {
+      p.vm = work_dir.substr(vms_dir.size());
       p.what = "agent";
     } else if (comm.rfind("kiln-shim", 0) == 0 &&
-               cmdline.find(data_dir) != std::string::npos) {
+               FlagValue(args, "--data-dir") == data_dir) {
       auto it = shims.find(pid);
       p.vm = it == shims.end() ? "" : it->second;
       p.what = "shim";

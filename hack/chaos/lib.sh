@@ -63,12 +63,13 @@ stop_kilnd() {
   kilnd_pid=""
 }
 
-# Runs the checker once ($1 names the run in messages; more args go to it).
+# Runs the checker once ($1 names the run in messages, $2 is how long
+# leftovers may take to go; more args go to it).
 run_check() {
-  local tag="$1" rc=0 n
-  shift
+  local tag="$1" settle="$2" rc=0 n
+  shift 2
   "$check_bin" check --data-dir "$data" --state-dir "$state" --namespace "$ns" \
-    --settle-seconds 8 "$@" >"$state/check.out" 2>"$state/check.err" || rc=$?
+    --settle-seconds "$settle" "$@" >"$state/check.out" 2>"$state/check.err" || rc=$?
   if [[ -s "$state/check.out" ]]; then
     sed "s/\$/ [check $tag]/" "$state/check.out" | tee -a "$run/violations.raw"
     cat "$state/check.out" >>"$run/violations.txt"
@@ -179,7 +180,8 @@ cancel_build() {
     -X PATCH -H 'Content-Type: application/merge-patch+json' \
     --data '{"spec":{"cancel":true}}' "$url$builds_path/$name" 2>/dev/null)" || true
   echo "$name ${code:-000}" >>"$state/cancels.log"
-  [[ " 200 404 000 " == *" ${code:-000} "* ]] || anomaly "cancel $name: HTTP $code"
+  # 409: the Build had already finished (docs/design.md "Error mapping").
+  [[ " 200 404 409 000 " == *" ${code:-000} "* ]] || anomaly "cancel $name: HTTP $code"
 }
 
 delete_build() {
