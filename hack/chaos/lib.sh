@@ -89,6 +89,9 @@ run_check() {
 watcher() {
   local seg=0 point f code
   while [[ ! -e "$state/stop-watch" ]]; do
+    while [[ -e "$state/pause-watch" && ! -e "$state/stop-watch" ]]; do
+      sleep 0.2
+    done
     point="$("$check_bin" resume-point --watch-dir "$state/watch")" || point=""
     if [[ "$point" != list && "$point" != watch\ [0-9]* ]]; then
       sleep 0.2
@@ -231,7 +234,7 @@ load() {
       delete_build
     elif ((r < 83)); then
       (($(jobs -rp | wc -l) > 6)) || follow_log
-    elif ((r < 86)); then
+    elif ((r < 88)); then
       (($(jobs -rp | wc -l) > 6)) || watch_kubectl
     fi
     sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
@@ -273,6 +276,7 @@ report() {
   echo "chaos: cancels $(lines "$state/cancels.log"), deletes $(lines "$state/deletes.log")," \
     "log follows $(lines "$state/follows.log"), kubectl watches $(lines "$state/watches.log")"
   echo "chaos: builds left at the end by phase:${phases:- none}"
+  echo "chaos: recorded $(grep -o 'watch: .*' "$state/check.err" | tail -n 1)"
   echo "chaos: checker runs $check_runs, checks $checks, violations $unique (unique)"
   final_violations="$unique"
 }

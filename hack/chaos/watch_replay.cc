@@ -86,8 +86,19 @@ class Replayer {
                                           : "at rv " +
                                                 std::to_string(r_.progress)));
     }
-    for (const std::string& line :
-         CompleteLines(dir_ + "/" + number + ".watch.jsonl")) {
+    const std::string path = dir_ + "/" + number + ".watch.jsonl";
+    std::vector<std::string> lines = CompleteLines(path);
+    if (lines.empty()) {
+      // A refused watch is one Status body without a newline; anything
+      // else is a first event cut short.
+      const nlohmann::json body =
+          nlohmann::json::parse(ReadFileOrEmpty(path), nullptr, false);
+      if (body.is_object() && body.value("kind", "") == "Status") {
+        Control(number, body);
+      }
+      return true;
+    }
+    for (const std::string& line : lines) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const nlohmann::json event =
           nlohmann::json::parse(line, nullptr, false);
