@@ -1,8 +1,10 @@
 // The watch check: the stream hack/chaos.sh recorded, resumed after every
 // kill from the last resourceVersion it received, must agree with a fresh
 // list once it has caught up with it.
+#include <cstdlib>
 #include <thread>
 
+#include "controller/base/files.h"
 #include "hack/chaos/checks.h"
 #include "hack/chaos/watch_replay.h"
 
@@ -52,14 +54,23 @@ Status CheckWatch(const CheckContext& ctx) {
                                                 o.where);
     if (!v.empty()) ctx.report->Violation("terminal-phase", v);
   }
-  ctx.report->Ran("terminal-phase", all.observations.size());
+  // Every run replays the whole recording; count only what is new.
+  const std::string seen_file = ctx.state_dir + "/watch-observations";
+  const size_t seen = std::strtoull(ReadFileOrEmpty(seen_file).c_str(),
+                                    nullptr, 10);
+  if (all.observations.size() > seen) {
+    ctx.report->Ran("terminal-phase", all.observations.size() - seen);
+    RETURN_IF_ERROR(WriteFileAtomically(
+        seen_file, std::to_string(all.observations.size()) + "\n", 0644));
+  }
   ctx.report->Note("watch: " + std::to_string(all.segments) + " segments, " +
                    std::to_string(all.events) + " events, " +
                    std::to_string(all.expired) + " expired");
 
   ASSIGN_OR_RETURN(nlohmann::json list, ctx.Get(ctx.BuildsPath()));
   const int64_t at = ListRv(list);
-  const auto deadline = std::chrono::steady_clock::now() + ctx.settle;
+  // Twice the settle time: after a 410 the watcher must list first.
+  const auto deadline = std::chrono::steady_clock::now() + 2 * ctx.settle;
   std::string diff;
   while (true) {
     const ReplayResult r = Replay(dir, at);
@@ -74,8 +85,9 @@ Status CheckWatch(const CheckContext& ctx) {
       return OkStatus();
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      diff = "stalled at rv " + std::to_string(r.progress) + " (list at " +
-             std::to_string(at) + "):" + diff;
+      diff = r.need_list ? " expired, and no list since"
+                         : " stalled at rv " + std::to_string(r.progress) +
+                               ":" + diff;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));

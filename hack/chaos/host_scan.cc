@@ -13,10 +13,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int Count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (size_t p = text.find(what); p != std::string::npos;
-       p = text.find(what, p + what.size())) {
+// Lines of `text` that start with `prefix`.
+int CountLinesStartingWith(const std::string& text, const std::string& prefix) {
+  int n = text.rfind(prefix, 0) == 0 ? 1 : 0;
+  const std::string at_line = "\n" + prefix;
+  for (size_t p = text.find(at_line); p != std::string::npos;
+       p = text.find(at_line, p + at_line.size())) {
     ++n;
   }
   return n;
@@ -130,7 +132,8 @@ std::vector<BuilderProcess> BuilderProcesses(
 }
 
 int Attempts(const std::string& log) {
-  return std::max(Count(log, "STEP 1/"), Count(log, "started pid "));
+  return std::max(CountLinesStartingWith(log, "STEP 1/"),
+                  CountLinesStartingWith(log, "started pid "));
 }
 
 }  // namespace kiln::chaos

@@ -32,9 +32,10 @@ struct BuilderProcess {
 std::vector<BuilderProcess> BuilderProcesses(
     const std::string& data_dir, const std::set<std::string>& vm_names);
 
-// How many times a builder started on this log: "STEP 1/" lines (buildah,
-// through kiln-agent) or "started pid" lines (the stand-in agent),
-// whichever is more.
+// How many times a builder started on this log: lines starting with
+// "STEP 1/" (buildah's, through kiln-agent; kiln-agent's own lines that
+// name the step, e.g. on a cancel, start with "kiln-agent:") or with
+// "started pid " (the stand-in agent), whichever is more.
 int Attempts(const std::string& log);
 
 }  // namespace kiln::chaos

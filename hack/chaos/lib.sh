@@ -228,9 +228,9 @@ load() {
       n=$((n + 1)); create_build big "b$n" "201 503"
     elif ((r < 58)); then
       n=$((n + 1)); create_build huge "h$n" "422"
-    elif ((r < 68)); then
+    elif ((r < 66)); then
       cancel_build
-    elif ((r < 75)); then
+    elif ((r < 77)); then
       delete_build
     elif ((r < 83)); then
       (($(jobs -rp | wc -l) > 6)) || follow_log

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <sstream>
 
 #include "controller/base/files.h"
 #include "hack/chaos/load_records.h"
@@ -40,6 +42,43 @@ std::vector<std::pair<std::string, std::string>> Segments(
   return segments;
 }
 
+// A list segment reduced to what the replay uses.
+struct ListedViews {
+  int64_t rv = 0;
+  std::vector<BuildView> items;
+};
+
+// PREFIX.list.json as views, through the PREFIX.list.views cache (a list
+// is large and never changes once written; every replay would parse it
+// again). nullopt when the list does not decode.
+std::optional<ListedViews> ReadList(const std::string& prefix) {
+  ListedViews views;
+  std::istringstream cached(ReadFileOrEmpty(prefix + ".list.views"));
+  if (cached >> views.rv) {
+    BuildView v;
+    while (cached >> v.key >> v.uid >> v.phase >> v.rv) {
+      if (v.uid == "-") v.uid.clear();
+      if (v.phase == "-") v.phase.clear();
+      views.items.push_back(v);
+    }
+    return views;
+  }
+  const nlohmann::json list = nlohmann::json::parse(
+      ReadFileOrEmpty(prefix + ".list.json"), nullptr, false);
+  if (!list.is_object()) return std::nullopt;
+  views.rv = RvOf(list);
+  std::string text = std::to_string(views.rv) + "\n";
+  for (const nlohmann::json& item : list.value("items", nlohmann::json())) {
+    views.items.push_back(ViewOf(item));
+    const BuildView& v = views.items.back();
+    text += v.key + " " + (v.uid.empty() ? "-" : v.uid) + " " +
+            (v.phase.empty() ? "-" : v.phase) +
+            " " + std::to_string(v.rv) + "\n";
+  }
+  (void)WriteFileAtomically(prefix + ".list.views", text, 0644);  // a cache
+  return views;
+}
+
 class Replayer {
  public:
   Replayer(std::string dir, int64_t cutoff)
@@ -56,21 +95,18 @@ class Replayer {
  private:
   // Each returns false when the replay reached the cutoff.
   bool List(const std::string& number) {
-    const nlohmann::json list = nlohmann::json::parse(
-        ReadFileOrEmpty(dir_ + "/" + number + ".list.json"), nullptr, false);
-    if (!list.is_object()) {
+    std::optional<ListedViews> list = ReadList(dir_ + "/" + number);
+    if (!list) {
       r_.problems.push_back("list " + number + " does not decode");
       return true;
     }
-    const int64_t rv = RvOf(list);
-    if (rv > cutoff_) return Stop();
+    if (list->rv > cutoff_) return Stop();
     r_.state.clear();
-    for (const nlohmann::json& item : list.value("items", nlohmann::json())) {
-      const BuildView view = ViewOf(item);
+    for (const BuildView& view : list->items) {
       r_.state[view.key] = view;
       r_.observations.push_back({view, "list " + number});
     }
-    r_.progress = rv;
+    r_.progress = list->rv;
     r_.need_list = false;
     return true;
   }

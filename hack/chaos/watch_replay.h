@@ -7,8 +7,10 @@
 //                      leaves a partial last line: ignored), or the error
 //                      body when the watch was refused (e.g. 410)
 // The replay rebuilds the Builds' state from the events, and flags events
-// that arrive out of order and resumes from the wrong point. Plain
-// functions: thread-compatible.
+// that arrive out of order and resumes from the wrong point. It caches each
+// decoded list next to it (NNNNN.list.views): lists are large and never
+// change. Plain functions: thread-compatible (concurrent replays of one dir
+// may both write a cache file; the writes are atomic and identical).
 #pragma once
 
 #include <cstdint>
