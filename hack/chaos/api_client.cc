@@ -20,8 +20,7 @@ std::string Match(const std::string& text, const char* pattern) {
 }  // namespace
 
 StatusOr<ApiEndpoint> EndpointFromDataDir(const std::string& data_dir) {
-  ASSIGN_OR_RETURN(std::string config,
-                   ReadWholeFile(data_dir + "/kubeconfig"));
+  ASSIGN_OR_RETURN(std::string config, ReadWholeFile(data_dir + "/kubeconfig"));
   ApiEndpoint api;
   api.url = Match(config, "server: *\"?([^\"\\s]+)");
   api.token = Match(config, "token: *\"?([^\"\\s]+)");
@@ -35,9 +34,9 @@ StatusOr<ApiEndpoint> EndpointFromDataDir(const std::string& data_dir) {
 StatusOr<nlohmann::json> ApiGet(const ApiEndpoint& api, const std::string& path,
                                 const std::string& scratch_file) {
   std::remove(scratch_file.c_str());
-  std::vector<std::string> argv = {"curl",         "-sS", "--max-time", "20",
-                                   "-o",           scratch_file,
-                                   "-w",           "%{http_code}"};
+  std::vector<std::string> argv = {"curl", "-sS",         "--max-time",
+                                   "20",   "-o",          scratch_file,
+                                   "-w",   "%{http_code}"};
   if (!api.ca_file.empty()) {
     argv.insert(argv.end(), {"--cacert", api.ca_file});
   }

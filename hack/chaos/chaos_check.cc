@@ -65,7 +65,8 @@ int Run(const std::string& command, Flags f) {
   // Absolute, as kilnd and the builders name it in their command lines.
   if (!f.data_dir.empty()) {
     f.data_dir = std::filesystem::absolute(f.data_dir).lexically_normal();
-    if (f.data_dir.size() > 1 && f.data_dir.back() == '/') f.data_dir.pop_back();
+    if (f.data_dir.size() > 1 && f.data_dir.back() == '/')
+      f.data_dir.pop_back();
   }
   if (command == "resume-point") {
     const ReplayResult r = Replay(f.watch_dir);
@@ -105,8 +106,8 @@ int main(int argc, char** argv) {
   CLI::App app("The invariant checker of hack/chaos.sh");
   app.require_subcommand(1);
   CLI::App* check = app.add_subcommand("check", "Run every invariant check");
-  CLI::App* wait = app.add_subcommand("wait-terminal",
-                                      "Wait until every Build is terminal");
+  CLI::App* wait =
+      app.add_subcommand("wait-terminal", "Wait until every Build is terminal");
   CLI::App* resume = app.add_subcommand(
       "resume-point", "Where the recorded watch resumes: watch RV | list");
   CLI::App* endpoint =

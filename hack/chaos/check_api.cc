@@ -40,7 +40,8 @@ std::map<std::string, Resources> Held(const nlohmann::json& builds,
     if (node.empty()) node = default_node;
     Resources& r = held[node];
     r.cpus += b.value("/spec/resources/cpus"_json_pointer, int64_t{0});
-    r.memory_mib += b.value("/spec/resources/memoryMiB"_json_pointer, int64_t{0});
+    r.memory_mib +=
+        b.value("/spec/resources/memoryMiB"_json_pointer, int64_t{0});
     r.builds += 1;
   }
   return held;
@@ -99,8 +100,8 @@ Status CheckCreates(const CheckContext& ctx) {
       }
     } else if (c.code == 503 || c.code == 422) {
       if (it != uid_of.end()) {
-        problem = "build " + c.name + " exists after HTTP " +
-                  std::to_string(c.code);
+        problem =
+            "build " + c.name + " exists after HTTP " + std::to_string(c.code);
       } else if (c.code == 503 && c.retry_after == "-") {
         problem = "503 for " + c.name + " without Retry-After";
       }
@@ -110,9 +111,8 @@ Status CheckCreates(const CheckContext& ctx) {
     if (problem.empty()) {
       ctx.report->Ran("creates");
     } else {
-      ctx.report->Violation(c.code == 201 ? "acknowledged-create"
-                                          : "refused-create",
-                            problem);
+      ctx.report->Violation(
+          c.code == 201 ? "acknowledged-create" : "refused-create", problem);
     }
   }
   return OkStatus();
@@ -124,7 +124,8 @@ Status CheckAllocation(const CheckContext& ctx) {
   // between is consistent with it.
   for (int attempt = 0; attempt < 20; ++attempt) {
     ASSIGN_OR_RETURN(nlohmann::json before, ctx.Get("/apis/kiln.dev/v1/nodes"));
-    ASSIGN_OR_RETURN(nlohmann::json builds, ctx.Get("/apis/kiln.dev/v1/builds"));
+    ASSIGN_OR_RETURN(nlohmann::json builds,
+                     ctx.Get("/apis/kiln.dev/v1/builds"));
     ASSIGN_OR_RETURN(nlohmann::json after, ctx.Get("/apis/kiln.dev/v1/nodes"));
     if (NodeVersions(before) != NodeVersions(after)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -156,9 +157,9 @@ Status CheckAllocation(const CheckContext& ctx) {
 }
 
 Status CheckReadyEvents(const CheckContext& ctx) {
-  ASSIGN_OR_RETURN(nlohmann::json events,
-                   ctx.Get("/apis/kiln.dev/v1/namespaces/" + ctx.namespace_ +
-                           "/events"));
+  ASSIGN_OR_RETURN(
+      nlohmann::json events,
+      ctx.Get("/apis/kiln.dev/v1/namespaces/" + ctx.namespace_ + "/events"));
   std::map<std::string, int64_t> ready;  // uid -> Ready transitions
   for (const nlohmann::json& e : events.value("items", nlohmann::json())) {
     if (e.value("reason", "") != "Ready") continue;

@@ -1,7 +1,6 @@
-#include "hack/chaos/checks.h"
-
 #include <thread>
 
+#include "hack/chaos/checks.h"
 #include "hack/chaos/terminal_record.h"
 
 namespace kiln::chaos {

@@ -23,8 +23,7 @@ StatusOr<Leftovers> FindLeftovers(const CheckContext& ctx) {
   std::set<std::string> live;
   std::set<std::string> known;
   for (const nlohmann::json& b : builds.value("items", nlohmann::json())) {
-    const std::string vm =
-        VmNameFor(b.value("/metadata/uid"_json_pointer, ""));
+    const std::string vm = VmNameFor(b.value("/metadata/uid"_json_pointer, ""));
     known.insert(vm);
     if (!IsTerminalPhase(b.value("/status/phase"_json_pointer, ""))) {
       live.insert(vm);
@@ -69,9 +68,8 @@ Status CheckOrphans(const CheckContext& ctx) {
   const std::string after =
       " after " + std::to_string(ctx.settle.count()) + " s";
   for (const std::string& vm : left.vm_dirs) {
-    ctx.report->Violation("orphan-vm", "VM dir vms/" + vm +
-                                           " has no non-terminal Build" +
-                                           after);
+    ctx.report->Violation(
+        "orphan-vm", "VM dir vms/" + vm + " has no non-terminal Build" + after);
   }
   for (const auto& [pid, p] : left.processes) {
     ctx.report->Violation(

@@ -49,15 +49,14 @@ Status CheckWatch(const CheckContext& ctx) {
     ctx.report->Violation("watch-order", problem);
   }
   for (const Observation& o : all.observations) {
-    const std::string v = ctx.terminal->Observe(o.build.uid, o.build.key,
-                                                o.build.phase, o.build.rv,
-                                                o.where);
+    const std::string v = ctx.terminal->Observe(
+        o.build.uid, o.build.key, o.build.phase, o.build.rv, o.where);
     if (!v.empty()) ctx.report->Violation("terminal-phase", v);
   }
   // Every run replays the whole recording; count only what is new.
   const std::string seen_file = ctx.state_dir + "/watch-observations";
-  const size_t seen = std::strtoull(ReadFileOrEmpty(seen_file).c_str(),
-                                    nullptr, 10);
+  const size_t seen =
+      std::strtoull(ReadFileOrEmpty(seen_file).c_str(), nullptr, 10);
   if (all.observations.size() > seen) {
     ctx.report->Ran("terminal-phase", all.observations.size() - seen);
     RETURN_IF_ERROR(WriteFileAtomically(
@@ -85,9 +84,9 @@ Status CheckWatch(const CheckContext& ctx) {
       return OkStatus();
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      diff = r.need_list ? " expired, and no list since"
-                         : " stalled at rv " + std::to_string(r.progress) +
-                               ":" + diff;
+      diff = r.need_list
+                 ? " expired, and no list since"
+                 : " stalled at rv " + std::to_string(r.progress) + ":" + diff;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -95,9 +94,9 @@ Status CheckWatch(const CheckContext& ctx) {
   if (diff.empty()) {
     ctx.report->Ran("watch-complete");
   } else {
-    ctx.report->Violation("watch-complete", "replayed watch vs list at rv " +
-                                                std::to_string(at) + ":" +
-                                                diff);
+    ctx.report->Violation(
+        "watch-complete",
+        "replayed watch vs list at rv " + std::to_string(at) + ":" + diff);
   }
   return OkStatus();
 }

@@ -29,8 +29,7 @@ std::map<pid_t, std::string> ShimPids(const std::string& data_dir) {
   std::map<pid_t, std::string> shims;
   for (const std::string& vm : VmDirs(data_dir)) {
     const nlohmann::json pids = nlohmann::json::parse(
-        ReadFileOrEmpty(data_dir + "/vms/" + vm + "/pid.json"), nullptr,
-        false);
+        ReadFileOrEmpty(data_dir + "/vms/" + vm + "/pid.json"), nullptr, false);
     if (pids.is_object()) shims[pids.value("shimPid", pid_t{0})] = vm;
   }
   return shims;
@@ -78,8 +77,8 @@ std::string VmNameFor(const std::string& uid) {
   std::string name = "kiln-";
   for (char c : uid) {
     if (c != '-') {
-      name.push_back(static_cast<char>(std::tolower(
-          static_cast<unsigned char>(c))));
+      name.push_back(
+          static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     }
   }
   return name;
@@ -121,8 +120,7 @@ std::vector<BuilderProcess> BuilderProcesses(
       p.vm = it == shims.end() ? "" : it->second;
       p.what = "shim";
     } else {
-      p.vm = CgroupVm(ReadFileOrEmpty(e.path().string() + "/cgroup"),
-                      vm_names);
+      p.vm = CgroupVm(ReadFileOrEmpty(e.path().string() + "/cgroup"), vm_names);
       if (p.vm.empty()) continue;
       p.what = "cgroup member";
     }

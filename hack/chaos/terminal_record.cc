@@ -18,9 +18,9 @@ StatusOr<TerminalRecord> TerminalRecord::Load(const std::string& path) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return InternalError(path + " does not decode");
   for (const auto& [uid, e] : j.items()) {
-    record.entries_[uid] = Entry{e.value("name", ""), e.value("phase", ""),
-                                 e.value("rv", int64_t{0}),
-                                 e.value("where", "")};
+    record.entries_[uid] =
+        Entry{e.value("name", ""), e.value("phase", ""),
+              e.value("rv", int64_t{0}), e.value("where", "")};
   }
   return record;
 }
@@ -28,10 +28,8 @@ StatusOr<TerminalRecord> TerminalRecord::Load(const std::string& path) {
 Status TerminalRecord::Save() const {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [uid, e] : entries_) {
-    j[uid] = {{"name", e.name},
-              {"phase", e.phase},
-              {"rv", e.rv},
-              {"where", e.where}};
+    j[uid] = {
+        {"name", e.name}, {"phase", e.phase}, {"rv", e.rv}, {"where", e.where}};
   }
   return WriteFileAtomically(path_, j.dump(1) + "\n", 0644);
 }
@@ -54,8 +52,8 @@ std::string TerminalRecord::Observe(const std::string& uid,
     return "build " + name + " uid " + uid + " changed terminal phase: " + seen;
   }
   if (!IsTerminalPhase(phase) && rv > first.rv) {
-    return "build " + name + " uid " + uid + " left its terminal phase: " +
-           seen;
+    return "build " + name + " uid " + uid +
+           " left its terminal phase: " + seen;
   }
   if (IsTerminalPhase(phase) && rv < first.rv) {
     first.rv = rv;

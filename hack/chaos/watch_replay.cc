@@ -72,8 +72,8 @@ std::optional<ListedViews> ReadList(const std::string& prefix) {
     views.items.push_back(ViewOf(item));
     const BuildView& v = views.items.back();
     text += v.key + " " + (v.uid.empty() ? "-" : v.uid) + " " +
-            (v.phase.empty() ? "-" : v.phase) +
-            " " + std::to_string(v.rv) + "\n";
+            (v.phase.empty() ? "-" : v.phase) + " " + std::to_string(v.rv) +
+            "\n";
   }
   (void)WriteFileAtomically(prefix + ".list.views", text, 0644);  // a cache
   return views;
@@ -116,11 +116,10 @@ class Replayer {
         ReadFileOrEmpty(dir_ + "/" + number + ".from");
     const int64_t from = std::atoll(from_text.c_str());
     if (r_.need_list || from != r_.progress) {
-      r_.problems.push_back("watch " + number + " resumed from rv " +
-                            std::to_string(from) + " but the stream was " +
-                            (r_.need_list ? "expired"
-                                          : "at rv " +
-                                                std::to_string(r_.progress)));
+      r_.problems.push_back(
+          "watch " + number + " resumed from rv " + std::to_string(from) +
+          " but the stream was " +
+          (r_.need_list ? "expired" : "at rv " + std::to_string(r_.progress)));
     }
     const std::string path = dir_ + "/" + number + ".watch.jsonl";
     std::vector<std::string> lines = CompleteLines(path);
@@ -136,8 +135,7 @@ class Replayer {
     }
     for (const std::string& line : lines) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      const nlohmann::json event =
-          nlohmann::json::parse(line, nullptr, false);
+      const nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
       if (!event.is_object()) {
         r_.problems.push_back("watch " + number + ": undecodable line");
         return true;
@@ -179,11 +177,10 @@ class Replayer {
     ++r_.events;
     const BuildView view = ViewOf(object);
     if (rv <= r_.progress) {
-      r_.problems.push_back("watch " + number + ": " + type + " " + view.key +
-                            " at rv " + std::to_string(rv) +
-                            " does not come after rv " +
-                            std::to_string(r_.progress) +
-                            " (replayed or out of order)");
+      r_.problems.push_back(
+          "watch " + number + ": " + type + " " + view.key + " at rv " +
+          std::to_string(rv) + " does not come after rv " +
+          std::to_string(r_.progress) + " (replayed or out of order)");
     }
     r_.progress = std::max(r_.progress, rv);
     r_.observations.push_back({view, "watch " + number});

@@ -16,8 +16,8 @@
 #include <cstdint>
 #include <limits>
 #include <map>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 namespace kiln::chaos {
@@ -29,7 +29,6 @@ struct BuildView {
   std::string phase;
   int64_t rv = 0;
 };
-
 
 // `object`'s identity and phase (rv 0 when it has none).
 BuildView ViewOf(const nlohmann::json& object);

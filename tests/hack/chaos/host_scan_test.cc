@@ -28,10 +28,9 @@ TEST(HostScanTest, CountsBuilderStartsOfEitherAgent) {
 }
 
 TEST(LoadRecordsTest, ReadsCompleteLinesOnly) {
-  const std::string dir =
-      (std::filesystem::temp_directory_path() /
-       ("chaos-records-" + std::to_string(getpid())))
-          .string();
+  const std::string dir = (std::filesystem::temp_directory_path() /
+                           ("chaos-records-" + std::to_string(getpid())))
+                              .string();
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/creates.log")
       << "s1 201 - u-1\ns2 503 7 -\ns3 20";  // the last one cut short

@@ -17,9 +17,9 @@ using ::testing::IsEmpty;
 
 std::string Object(const std::string& name, int64_t rv,
                    const std::string& phase) {
-  return R"({"metadata":{"namespace":"ns","name":")" + name +
-         R"(","uid":"u-)" + name + R"(","resourceVersion":")" +
-         std::to_string(rv) + R"("},"status":{"phase":")" + phase + R"("}})";
+  return R"({"metadata":{"namespace":"ns","name":")" + name + R"(","uid":"u-)" +
+         name + R"(","resourceVersion":")" + std::to_string(rv) +
+         R"("},"status":{"phase":")" + phase + R"("}})";
 }
 
 std::string Event(const std::string& type, const std::string& name, int64_t rv,
@@ -128,10 +128,11 @@ TEST_F(WatchReplayTest, AnErrorEventWith410EndsTheSegment) {
 
 TEST_F(WatchReplayTest, StopsAtTheCutoff) {
   List("00001", 10, "");
-  Watch("00002", 10,
-        Event("ADDED", "a", 11) + Event("MODIFIED", "a", 14) +
-            R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"15"}}})" +
-            "\n");
+  Watch(
+      "00002", 10,
+      Event("ADDED", "a", 11) + Event("MODIFIED", "a", 14) +
+          R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"15"}}})" +
+          "\n");
   ReplayResult r = Replay(dir_, 12);
   EXPECT_TRUE(r.reached_cutoff);
   EXPECT_EQ(r.state.at("ns/a").rv, 11);
