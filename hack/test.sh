@@ -6,7 +6,8 @@
 #   hack/test.sh --tsan      clang ThreadSanitizer build of the concurrency
 #                            tests only (tests/CMakeLists.txt lists them)
 # Further arguments go to ctest, e.g. `-L unit`, `-LE slow`, `-R Store`.
-# Test labels: unit, integration, slow (needs buildah, the registry or VMs).
+# Test labels: unit, integration, slow (needs buildah, the registry or VMs),
+# qemu (builder VMs), chaos (hack/chaos.sh --short).
 set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/.."
 
