@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "controller/apiserver/http_request_head.h"
 #include "controller/apiserver/http_server.h"
 #include "controller/base/thread_pool.h"
 
@@ -80,15 +81,6 @@ std::string InternalErrorBody(const std::string& message) {
                         {"reason", "InternalError"},
                         {"code", 500}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// Decodes a query component: '+' is a space (form encoding, as Go's
-// url.Values sends it), then percent-decoding.
-std::string DecodeQueryPart(std::string s) {
-  for (char& c : s) {
-    if (c == '+') c = ' ';
-  }
-  return web::uri::decode(s);
 }
 
 // Picks a free loopback-or-host port for options.port == 0 (cpprestsdk
@@ -304,27 +296,8 @@ class CpprestServer final : public HttpServer {
   bool ReadHead(http::http_request& req, HttpRequest& out, size_t* limit) {
     out.method = req.method();
     const web::uri& uri = req.relative_uri();
-    out.path = web::uri::decode(uri.path());
-    for (const auto& [k, v] : web::uri::split_query(uri.query())) {
-      out.query[DecodeQueryPart(k)] = DecodeQueryPart(v);
-    }
-    // split_query drops parameters without '=' ("?verbose"); they are
-    // present with an empty value.
-    const std::string raw = uri.query();
-    for (size_t start = 0; start <= raw.size();) {
-      size_t end = raw.find('&', start);
-      if (end == std::string::npos) end = raw.size();
-      const std::string part = raw.substr(start, end - start);
-      if (!part.empty() && part.find('=') == std::string::npos) {
-        out.query.emplace(DecodeQueryPart(part), "");
-      }
-      start = end + 1;
-    }
-    for (const auto& [k, v] : req.headers()) {
-      std::string key = k;
-      for (char& c : key) c = static_cast<char>(std::tolower(c));
-      out.headers[key] = v;
-    }
+    DecodeRequestTarget(uri.path(), uri.query(), &out);
+    for (const auto& [k, v] : req.headers()) SetRequestHeader(k, v, &out);
     out.remote_address = req.remote_address();
     *limit = options_.max_body_bytes_for ? options_.max_body_bytes_for(out)
                                          : options_.max_body_bytes;
