@@ -19,9 +19,10 @@ namespace kiln {
 // each part read with '+' as a space and then percent-decoded; the last
 // value of a repeated name wins; a parameter without '=' ("?verbose") is
 // present with an empty value unless given a value elsewhere.
-// InvalidArgument (HTTP 400) for a '%' not followed by two hex digits.
+// InvalidArgument (HTTP 400) for a '%' not followed by two hex digits or
+// non-ASCII text.
 Status DecodeRequestTarget(const std::string& raw_path,
-                         const std::string& raw_query, HttpRequest* request);
+                           const std::string& raw_query, HttpRequest* request);
 
 // Sets header `name` (any case) to `value`: request->headers is keyed by the
 // lowercased name; a repeated header keeps the last value.

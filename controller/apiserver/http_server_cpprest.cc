@@ -72,14 +72,16 @@ void ReplyWith(http::http_request& req, http::status_code code,
   Detach(req.reply(resp));
 }
 
-std::string InternalErrorBody(const std::string& message) {
+// A Kubernetes Status body for an error the adapter answers itself.
+std::string FailureBody(int code, const std::string& reason,
+                        const std::string& message) {
   return nlohmann::json{{"kind", "Status"},
                         {"apiVersion", "v1"},
                         {"metadata", nlohmann::json::object()},
                         {"status", "Failure"},
                         {"message", message},
-                        {"reason", "InternalError"},
-                        {"code", 500}}
+                        {"reason", reason},
+                        {"code", code}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -292,11 +294,16 @@ class CpprestServer final : public HttpServer {
   }
 
   // Fills all but the body and sets *limit to the body limit of this
-  // request; replies 413 and returns false when the declared body is larger.
+  // request; replies 400 and returns false when the request target does not
+  // decode, 413 when the declared body is larger than the limit.
   bool ReadHead(http::http_request& req, HttpRequest& out, size_t* limit) {
     out.method = req.method();
     const web::uri& uri = req.relative_uri();
-    DecodeRequestTarget(uri.path(), uri.query(), &out);
+    const Status target = DecodeRequestTarget(uri.path(), uri.query(), &out);
+    if (!target.ok()) {
+      ReplyBadRequest(req, target.message());
+      return false;
+    }
     for (const auto& [k, v] : req.headers()) SetRequestHeader(k, v, &out);
     out.remote_address = req.remote_address();
     *limit = options_.max_body_bytes_for ? options_.max_body_bytes_for(out)
@@ -334,23 +341,22 @@ class CpprestServer final : public HttpServer {
   }
 
   void ReplyTooLarge(http::http_request& req, size_t limit) {
-    nlohmann::json body = {
-        {"kind", "Status"},
-        {"apiVersion", "v1"},
-        {"metadata", nlohmann::json::object()},
-        {"status", "Failure"},
-        {"message", "the request body is larger than the limit of " +
-                        std::to_string(limit) + " bytes"},
-        {"reason", "RequestEntityTooLarge"},
-        {"code", 413}};
-    ReplyWith(req, http::status_codes::RequestEntityTooLarge, body.dump(),
+    ReplyWith(req, http::status_codes::RequestEntityTooLarge,
+              FailureBody(413, "RequestEntityTooLarge",
+                          "the request body is larger than the limit of " +
+                              std::to_string(limit) + " bytes"),
               "application/json");
+  }
+
+  void ReplyBadRequest(http::http_request& req, const std::string& message) {
+    ReplyWith(req, http::status_codes::BadRequest,
+              FailureBody(400, "BadRequest", message), "application/json");
   }
 
   void ReplyError(http::http_request& req, const std::string& what) {
     try {
-      ReplyWith(req, http::status_codes::InternalError, InternalErrorBody(what),
-                "application/json");
+      ReplyWith(req, http::status_codes::InternalError,
+                FailureBody(500, "InternalError", what), "application/json");
     } catch (const std::exception&) {
       // The connection is gone; there is no one left to tell.
     }

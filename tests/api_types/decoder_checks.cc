@@ -58,9 +58,11 @@ void CheckBuild(const Build& build, std::string_view input,
   ApplyBuildDefaults(defaulted, BuildDefaults{});
   Build twice = defaulted;
   ApplyBuildDefaults(twice, BuildDefaults{});
-  if (!(twice == defaulted)) fail("defaulting is not idempotent" + Shown(input));
+  if (!(twice == defaulted))
+    fail("defaulting is not idempotent" + Shown(input));
   const std::vector<FieldError> errors = ValidateBuild(defaulted);
-  const std::vector<FieldError> update = ValidateBuildUpdate(defaulted, defaulted);
+  const std::vector<FieldError> update =
+      ValidateBuildUpdate(defaulted, defaulted);
   if (update.size() != errors.size()) {
     fail("an update to the same Build adds errors" + Shown(input));
   }

@@ -25,8 +25,8 @@ std::vector<std::string> Lines(std::string_view text) {
 }
 
 bool StartsBelow(const std::string& path, const std::string& dir) {
-  return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 &&
-         path[dir.size()] == '/';
+  return path.size() > dir.size() + 1 &&
+         path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
 }
 
 }  // namespace

@@ -38,10 +38,10 @@ bool ReadRequest(std::string_view text, HttpRequest* request) {
   auto [method, target] = SplitOnce(line, ' ');
   auto [raw_path, raw_query] = SplitOnce(target, '?');
   request->method = std::string(method);
-  const Status target = DecodeRequestTarget(std::string(raw_path),
-                                            std::string(raw_query), request);
-  CheckClientError(target, "DecodeRequestTarget");
-  if (!target.ok()) return false;
+  const Status decoded = DecodeRequestTarget(std::string(raw_path),
+                                             std::string(raw_query), request);
+  CheckClientError(decoded, "DecodeRequestTarget");
+  if (!decoded.ok()) return false;
   while (!rest.empty()) {
     auto [header, after] = SplitOnce(rest, '\n');
     rest = after;
@@ -88,7 +88,8 @@ void CheckQuery(const HttpRequest& request) {
     CheckClientError(ParseLastEventId(request.Header("last-event-id")),
                      "Last-Event-ID");
   }
-  if (!request.body.empty()) CheckClientError(DecodeBody(request), "DecodeBody");
+  if (!request.body.empty())
+    CheckClientError(DecodeBody(request), "DecodeBody");
 }
 
 Authenticator MakeAuthenticator() {

@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       kiln::ParseImageReference(canonical);
   kiln::fuzz::Check(again.ok() && *again == *ref, "does not round-trip");
   kiln::fuzz::Check(!ref->path.empty(), "empty path");
-  const size_t name = ref->domain.size() + (ref->domain.empty() ? 0 : 1) +
-                      ref->path.size();
+  const size_t name =
+      ref->domain.size() + (ref->domain.empty() ? 0 : 1) + ref->path.size();
   kiln::fuzz::Check(name <= kiln::kImageNameMaxLength, "name too long");
   kiln::fuzz::Check(ref->tag.size() <= kiln::kImageTagMaxLength,
                     "tag too long");

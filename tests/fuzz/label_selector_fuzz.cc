@@ -26,7 +26,8 @@ std::map<std::string, std::string> Labels(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using kiln::LabelSelector;
-  auto [text, labels_text] = kiln::fuzz::SplitOnce(kiln::fuzz::AsText(data, size), '\0');
+  auto [text, labels_text] =
+      kiln::fuzz::SplitOnce(kiln::fuzz::AsText(data, size), '\0');
   const kiln::StatusOr<LabelSelector> selector = LabelSelector::Parse(text);
   if (!kiln::fuzz::CheckClientError(selector, "LabelSelector::Parse")) {
     return 0;

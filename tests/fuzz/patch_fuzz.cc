@@ -18,9 +18,9 @@
 namespace kiln {
 namespace {
 
-using ::nlohmann::json;
 using build_storage_internal::DecodeBuildBody;
 using build_storage_internal::ParseResourceVersion;
+using ::nlohmann::json;
 
 // What BuildStorage does with a patched or merged object.
 void Admit(const Build& live, const json& patched, bool check_rv) {

@@ -40,11 +40,12 @@ TEST(HttpRequestHeadTest, MalformedPercentEscapeIsInvalidArgument) {
            {"/healthz%", ""},
            {"/healthz", "limit=%4"},
            {"/healthz", "a%g0=1"},
-           {"/healthz", "verbose%"}}) {
+           {"/healthz", "verbose%"},
+           {"/healthz", "follow=\x86\x8d"}}) {
     HttpRequest request;
-    EXPECT_THAT(DecodeRequestTarget(path, query, &request),
-                StatusIs(StatusCode::kInvalidArgument,
-                         HasSubstr("percent-encoding")))
+    EXPECT_THAT(
+        DecodeRequestTarget(path, query, &request),
+        StatusIs(StatusCode::kInvalidArgument, HasSubstr("percent-encoding")))
         << path << "?" << query;
   }
 }
