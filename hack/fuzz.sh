@@ -50,6 +50,22 @@ run() {
 
 failed=0
 pids=()
+# Stopping this script stops the targets it started (and their runners).
+descendants() {
+  local child
+  for child in $(pgrep -P "$1"); do
+    descendants "$child"
+    echo "$child"
+  done
+}
+stop() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill $(descendants "$pid") "$pid" 2>/dev/null || true
+  done
+  exit 130
+}
+trap stop INT TERM
 for target in "${targets[@]}"; do
   run "$target" &
   pids+=($!)
