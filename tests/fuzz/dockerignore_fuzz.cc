@@ -24,6 +24,16 @@ std::vector<std::string> Lines(std::string_view text) {
   return lines;
 }
 
+// A path as the walker produces it: relative, no empty, "." or ".."
+// components.
+bool IsClean(const std::string& path) {
+  if (path.empty()) return false;
+  const std::string slashed = "/" + path + "/";
+  return slashed.find("//") == std::string::npos &&
+         slashed.find("/./") == std::string::npos &&
+         slashed.find("/../") == std::string::npos;
+}
+
 bool StartsBelow(const std::string& path, const std::string& dir) {
   return path.size() > dir.size() + 1 &&
          path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
@@ -48,12 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                             ignore->Excluded(path + "/") == excluded,
                         "cleaning changes the answer for " + path);
     }
-    if (!excluded || ignore->MayReincludeBelow(path)) continue;
+    if (!excluded || !IsClean(path) || ignore->MayReincludeBelow(path)) {
+      continue;
+    }
     for (const std::string& below : paths) {
-      // ".." could lead back out of `path` once cleaned.
-      if (!StartsBelow(below, path) || below.find("..") != std::string::npos) {
-        continue;
-      }
+      if (!IsClean(below) || !StartsBelow(below, path)) continue;
       kiln::fuzz::Check(ignore->Excluded(below),
                         below + " is re-included below " + path +
                             " although MayReincludeBelow said no");
