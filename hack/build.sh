@@ -2,7 +2,8 @@
 # Configures and builds Kiln.
 # Usage: hack/build.sh [--sanitize|--tsan] [TARGET...]
 #   (default)    build/       g++, RelWithDebInfo, benchmarks included
-#   --sanitize   build-asan/  clang, ASan + UBSan, and -Wthread-safety -Werror
+#   --sanitize   build-asan/  clang, ASan + UBSan, and -Wthread-safety -Werror,
+#                             plus the libFuzzer targets (tests/fuzz)
 #   --tsan       build-tsan/  clang, ThreadSanitizer
 # TARGETs are ninja targets (default: all of them), e.g. `kilnd kilnctl`.
 # Uses ccache when it is installed (hack/setup.sh installs it), keyed on
@@ -24,7 +25,7 @@ case "$mode" in
   "") dir=build ;;
   --sanitize)
     dir=build-asan
-    args+=(-DKILN_SANITIZE=address -DKILN_THREAD_SAFETY=ON
+    args+=(-DKILN_SANITIZE=address -DKILN_THREAD_SAFETY=ON -DKILN_FUZZ=ON
            -DCMAKE_CXX_COMPILER=clang++ -DKILN_BUILD_BENCH=OFF) ;;
   --tsan)
     dir=build-tsan

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "controller/apiserver/http_request_head.h"
 #include "controller/apiserver/http_server.h"
 #include "controller/base/thread_pool.h"
 
@@ -71,24 +72,17 @@ void ReplyWith(http::http_request& req, http::status_code code,
   Detach(req.reply(resp));
 }
 
-std::string InternalErrorBody(const std::string& message) {
+// A Kubernetes Status body for an error the adapter answers itself.
+std::string FailureBody(int code, const std::string& reason,
+                        const std::string& message) {
   return nlohmann::json{{"kind", "Status"},
                         {"apiVersion", "v1"},
                         {"metadata", nlohmann::json::object()},
                         {"status", "Failure"},
                         {"message", message},
-                        {"reason", "InternalError"},
-                        {"code", 500}}
+                        {"reason", reason},
+                        {"code", code}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// Decodes a query component: '+' is a space (form encoding, as Go's
-// url.Values sends it), then percent-decoding.
-std::string DecodeQueryPart(std::string s) {
-  for (char& c : s) {
-    if (c == '+') c = ' ';
-  }
-  return web::uri::decode(s);
 }
 
 // Picks a free loopback-or-host port for options.port == 0 (cpprestsdk
@@ -300,33 +294,19 @@ class CpprestServer final : public HttpServer {
   }
 
   // Fills all but the body and *decision (options_.screen_head's, or
-  // max_body_bytes); replies and returns false when the decision is an
-  // immediate reply or the declared body is larger than its limit.
+  // max_body_bytes); replies and returns false when the request target does
+  // not decode (400), the decision is an immediate reply, or the declared
+  // body is larger than its limit (413).
   bool ReadHead(http::http_request& req, HttpRequest& out,
                 HeadDecision* decision) {
     out.method = req.method();
     const web::uri& uri = req.relative_uri();
-    out.path = web::uri::decode(uri.path());
-    for (const auto& [k, v] : web::uri::split_query(uri.query())) {
-      out.query[DecodeQueryPart(k)] = DecodeQueryPart(v);
+    const Status target = DecodeRequestTarget(uri.path(), uri.query(), &out);
+    if (!target.ok()) {
+      ReplyBadRequest(req, target.message());
+      return false;
     }
-    // split_query drops parameters without '=' ("?verbose"); they are
-    // present with an empty value.
-    const std::string raw = uri.query();
-    for (size_t start = 0; start <= raw.size();) {
-      size_t end = raw.find('&', start);
-      if (end == std::string::npos) end = raw.size();
-      const std::string part = raw.substr(start, end - start);
-      if (!part.empty() && part.find('=') == std::string::npos) {
-        out.query.emplace(DecodeQueryPart(part), "");
-      }
-      start = end + 1;
-    }
-    for (const auto& [k, v] : req.headers()) {
-      std::string key = k;
-      for (char& c : key) c = static_cast<char>(std::tolower(c));
-      out.headers[key] = v;
-    }
+    for (const auto& [k, v] : req.headers()) SetRequestHeader(k, v, &out);
     out.remote_address = req.remote_address();
     if (options_.screen_head) {
       *decision = options_.screen_head(out);
@@ -370,23 +350,22 @@ class CpprestServer final : public HttpServer {
   }
 
   void ReplyTooLarge(http::http_request& req, size_t limit) {
-    nlohmann::json body = {
-        {"kind", "Status"},
-        {"apiVersion", "v1"},
-        {"metadata", nlohmann::json::object()},
-        {"status", "Failure"},
-        {"message", "the request body is larger than the limit of " +
-                        std::to_string(limit) + " bytes"},
-        {"reason", "RequestEntityTooLarge"},
-        {"code", 413}};
-    ReplyWith(req, http::status_codes::RequestEntityTooLarge, body.dump(),
+    ReplyWith(req, http::status_codes::RequestEntityTooLarge,
+              FailureBody(413, "RequestEntityTooLarge",
+                          "the request body is larger than the limit of " +
+                              std::to_string(limit) + " bytes"),
               "application/json");
+  }
+
+  void ReplyBadRequest(http::http_request& req, const std::string& message) {
+    ReplyWith(req, http::status_codes::BadRequest,
+              FailureBody(400, "BadRequest", message), "application/json");
   }
 
   void ReplyError(http::http_request& req, const std::string& what) {
     try {
-      ReplyWith(req, http::status_codes::InternalError, InternalErrorBody(what),
-                "application/json");
+      ReplyWith(req, http::status_codes::InternalError,
+                FailureBody(500, "InternalError", what), "application/json");
     } catch (const std::exception&) {
       // The connection is gone; there is no one left to tell.
     }

@@ -1,6 +1,7 @@
 // Deterministic fuzz-style tests: valid documents, every truncation prefix,
 // seeded random byte flips, pathological nesting, huge numbers and invalid
-// UTF-8 go through every decoder. Each must return a value or a clear
+// UTF-8 go through every decoder (decoder_checks.h, shared with the
+// libFuzzer targets in tests/fuzz/). Each must return a value or a clear
 // InvalidArgument — never crash, never throw.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,16 +14,11 @@
 #include <vector>
 
 #include "api_types/build_json.h"
-#include "api_types/build_list_json.h"
 #include "api_types/build_yaml.h"
-#include "api_types/event_json.h"
 #include "api_types/json_parse.h"
-#include "api_types/meta_status_json.h"
-#include "api_types/node_json.h"
-#include "api_types/utf8.h"
 #include "api_types/yaml_codec.h"
-#include "api_types/yaml_decode.h"
 #include "tests/api_types/codec_fixtures.h"
+#include "tests/api_types/decoder_checks.h"
 #include "tests/testing/status_matchers.h"
 
 namespace kiln {
@@ -32,64 +28,13 @@ using ::nlohmann::json;
 using ::testing::HasSubstr;
 using testing_fixtures::FullBuild;
 
-std::string Printable(std::string_view text) {
-  return SanitizeForMessage(text, 200);
-}
-
-// An error must be InvalidArgument with a non-empty, valid UTF-8 message.
-template <typename T>
-void CheckResult(const StatusOr<T>& result, std::string_view input) {
-  if (result.ok()) return;
-  const Status& status = result.status();
-  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument)
-      << status.ToString() << "\ninput: " << Printable(input);
-  EXPECT_FALSE(status.message().empty()) << Printable(input);
-  EXPECT_TRUE(IsValidUtf8(status.message())) << Printable(input);
-}
-
-// Every JSON decoder on one value; a decoded Build must round-trip.
-void DecodeJsonValue(const json& value, std::string_view input) {
-  const StatusOr<Build> build = BuildFromJson(value);
-  CheckResult(build, input);
-  if (build.ok()) {
-    const StatusOr<Build> again = BuildFromJson(ToJson(*build));
-    ASSERT_OK(again) << Printable(input);
-    EXPECT_EQ(*again, *build) << Printable(input);
-  }
-  CheckResult(BuildFromJson(value, {.require_type_meta = false}), input);
-  CheckResult(BuildListFromJson(value), input);
-  CheckResult(NodeFromJson(value), input);
-  CheckResult(EventFromJson(value), input);
-  CheckResult(MetaStatusFromJson(value), input);
-}
-
-// Feeds `text` to every decoder, as JSON and as YAML.
+// Every decoder on `text`, as JSON and as YAML (decoder_checks.h).
 void FeedAll(std::string_view text) {
-  try {
-    const StatusOr<json> parsed = ParseJson(text);
-    CheckResult(parsed, text);
-    if (parsed.ok()) {
-      DecodeJsonValue(*parsed, text);
-      const StatusOr<std::string> yaml = JsonToYaml(*parsed);
-      ASSERT_OK(yaml) << Printable(text);
-      const StatusOr<std::vector<json>> back = YamlDocumentsToJson(*yaml);
-      ASSERT_OK(back) << *yaml;
-      EXPECT_EQ(back->empty() ? json() : (*back)[0], *parsed) << *yaml;
-    }
-    const StatusOr<std::vector<YamlDocument>> docs = ParseYamlDocuments(text);
-    CheckResult(docs, text);
-    if (docs.ok()) {
-      for (const YamlDocument& doc : *docs) {
-        DecodeJsonValue(doc.json, text);
-        CheckResult(DecodeYamlDocument<Build>(doc, BuildFromJson, {}), text);
-        const StatusOr<std::string> yaml = JsonToYaml(doc.json);
-        CheckResult(yaml, text);
-      }
-    }
-    CheckResult(BuildsFromYaml(text), text);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw " << e.what() << "\ninput: " << Printable(text);
-  }
+  const testing_fixtures::FailureSink fail = [](const std::string& what) {
+    ADD_FAILURE() << what;
+  };
+  testing_fixtures::CheckJsonText(text, fail);
+  testing_fixtures::CheckYamlText(text, fail);
 }
 
 std::string ValidJson() { return ToJson(FullBuild()).dump(1); }
