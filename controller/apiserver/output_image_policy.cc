@@ -25,10 +25,11 @@ Status CheckOutputImage(const OutputImagePolicy& policy, const std::string& ns,
   }
   const std::string allowed = policy.registry + "/" + ns + "/...";
   if (ref->domain != policy.registry) {
-    return Refuse("images are pushed to Kiln's registry under the Build's "
-                  "namespace (" +
-                  allowed + "); \"" + ref->domain +
-                  "\" is not a registry this server allows");
+    return Refuse(
+        "images are pushed to Kiln's registry under the Build's "
+        "namespace (" +
+        allowed + "); \"" + ref->domain +
+        "\" is not a registry this server allows");
   }
   if (ref->path.rfind(kReservedRepositoryPrefix, 0) == 0) {
     return Refuse(std::string("repositories under ") +

@@ -273,8 +273,7 @@ TEST_F(ApiHttpTest, AuthFailures) {
 // each user has caps on requests in flight and on log follows (429 with
 // Retry-After past them).
 TEST_F(ApiHttpTest, ClientsAreAuthenticatedBeforeTheBodyAndCappedPerUser) {
-  StartKilnd(
-      {"--max-follows-per-client", "2"});
+  StartKilnd({"--max-follows-per-client", "2"});
   // 5 MiB from nobody: refused for who it is, not for its size.
   HttpResult anonymous =
       Post(kBuildsPath, std::string(5 << 20, 'x'), "application/json", "-");

@@ -27,14 +27,15 @@ std::string BuildBody(const std::string& name, const std::string& digest = "") {
   nlohmann::json source =
       digest.empty()
           ? nlohmann::json{{"inline",
-                            {{"files", {{"Dockerfile", "FROM kiln/busybox:1\n"}}}}}}
+                            {{"files",
+                              {{"Dockerfile", "FROM kiln/busybox:1\n"}}}}}}
           : nlohmann::json{{"archive", {{"digest", digest}}}};
-  return nlohmann::json{{"apiVersion", "kiln.dev/v1"},
-                        {"kind", "Build"},
-                        {"metadata", {{"name", name}}},
-                        {"spec",
-                         {{"source", source},
-                          {"resources", {{"cpus", 1}, {"memoryMiB", 256}}}}}}
+  return nlohmann::json{
+      {"apiVersion", "kiln.dev/v1"},
+      {"kind", "Build"},
+      {"metadata", {{"name", name}}},
+      {"spec",
+       {{"source", source}, {"resources", {{"cpus", 1}, {"memoryMiB", 256}}}}}}
       .dump();
 }
 
@@ -74,17 +75,16 @@ class TenancyTest : public ::testing::Test {
 };
 
 TEST_F(TenancyTest, UsersWorkOnlyInTheirNamespaces) {
-  EXPECT_EQ(Request(kAliceToken, "POST", BuildsPath("team-a"),
-                    BuildBody("a1")).code,
-            201);
+  EXPECT_EQ(
+      Request(kAliceToken, "POST", BuildsPath("team-a"), BuildBody("a1")).code,
+      201);
   HttpResult cross = Request(kBobToken, "GET", BuildsPath("team-a") + "/a1");
   EXPECT_EQ(cross.code, 403) << cross.body;
   EXPECT_THAT(cross.body, HasSubstr("kiln:namespace:team-a"));
   EXPECT_EQ(Request(kBobToken, "GET", BuildsPath("team-a")).code, 403);
   EXPECT_EQ(Request(kBobToken, "DELETE", BuildsPath("team-a") + "/a1").code,
             403);
-  EXPECT_EQ(Request(kBobToken, "GET",
-                    BuildsPath("team-a") + "/a1/log").code,
+  EXPECT_EQ(Request(kBobToken, "GET", BuildsPath("team-a") + "/a1/log").code,
             403);
   EXPECT_EQ(Request(kBobToken, "GET", BuildsPath("team-a") + "?watch=1").code,
             403);
@@ -104,24 +104,25 @@ TEST_F(TenancyTest, SourcesAreScopedToTheNamespaceTheyWereUploadedInto) {
   ASSERT_EQ(RunCommand({"tar", "-cf", tar, "-C", dir_ + "/src", "."}).exit_code,
             0);
   const std::string sources_a = "/apis/kiln.dev/v1/namespaces/team-a/sources";
-  HttpResult put = ParseCurl(kilnd_->Curl(
-      {"-X", "POST", "-H", "Content-Type: application/x-tar", "--data-binary",
-       "@" + tar, kilnd_->url() + sources_a},
-      kAliceToken));
+  HttpResult put = ParseCurl(
+      kilnd_->Curl({"-X", "POST", "-H", "Content-Type: application/x-tar",
+                    "--data-binary", "@" + tar, kilnd_->url() + sources_a},
+                   kAliceToken));
   ASSERT_EQ(put.code, 201) << put.body;
   const std::string digest = nlohmann::json::parse(put.body)["digest"];
 
   EXPECT_EQ(Request(kAliceToken, "GET", sources_a + "/" + digest).code, 200);
   // Bob cannot learn it exists, nor build from it.
-  HttpResult peek = Request(
-      kBobToken, "GET",
-      "/apis/kiln.dev/v1/namespaces/team-b/sources/" + digest);
+  HttpResult peek =
+      Request(kBobToken, "GET",
+              "/apis/kiln.dev/v1/namespaces/team-b/sources/" + digest);
   EXPECT_EQ(peek.code, 404) << peek.body;
-  HttpResult use = Request(kBobToken, "POST", BuildsPath("team-b"),
-                           BuildBody("b1", digest));
+  HttpResult use =
+      Request(kBobToken, "POST", BuildsPath("team-b"), BuildBody("b1", digest));
   EXPECT_EQ(use.code, 422) << use.body;
   EXPECT_EQ(Request(kAliceToken, "POST", BuildsPath("team-a"),
-                    BuildBody("a2", digest)).code,
+                    BuildBody("a2", digest))
+                .code,
             201);
 }
 
@@ -141,8 +142,8 @@ TEST_F(TenancyTest, SelfSubjectAccessReviewAnswersWithThePolicy) {
         {"kind", "SelfSubjectAccessReview"},
         {"spec", {{"resourceAttributes", attributes}}}};
     HttpResult r = Request(
-        token, "POST",
-        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body.dump());
+        token, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        body.dump());
     EXPECT_EQ(r.code, 201) << r.body;
     return nlohmann::json::parse(r.body, nullptr, false);
   };
@@ -151,14 +152,14 @@ TEST_F(TenancyTest, SelfSubjectAccessReviewAnswersWithThePolicy) {
   EXPECT_EQ(no["status"]["allowed"], false);
   EXPECT_THAT(no["status"]["reason"].get<std::string>(),
               HasSubstr("kiln:namespace:team-b"));
-  EXPECT_EQ(review(kAliceToken, "update", "team-a", "status")["status"]
-                  ["allowed"],
-            false);
+  EXPECT_EQ(
+      review(kAliceToken, "update", "team-a", "status")["status"]["allowed"],
+      false);
   EXPECT_EQ(review("", "list", "")["status"]["allowed"], true);  // admin
-  HttpResult protobuf = Request(
-      kAliceToken, "POST",
-      "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-      std::string("k8s\0", 4), "application/vnd.kubernetes.protobuf");
+  HttpResult protobuf =
+      Request(kAliceToken, "POST",
+              "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+              std::string("k8s\0", 4), "application/vnd.kubernetes.protobuf");
   EXPECT_EQ(protobuf.code, 415) << protobuf.body;
 }
 

@@ -14,8 +14,8 @@ const OutputImagePolicy kPolicy{"127.0.0.1:5000", {"mirror.internal:443"}};
 
 TEST(OutputImagePolicyTest, AllowsTheNamespacesOwnRepositories) {
   EXPECT_OK(CheckOutputImage(kPolicy, "web", "127.0.0.1:5000/web/app:1"));
-  EXPECT_OK(CheckOutputImage(kPolicy, "web", "127.0.0.1:5000/web/a/b@sha256:" +
-                                                 std::string(64, 'a')));
+  EXPECT_OK(CheckOutputImage(
+      kPolicy, "web", "127.0.0.1:5000/web/a/b@sha256:" + std::string(64, 'a')));
   EXPECT_OK(CheckOutputImage(kPolicy, "web", "mirror.internal:443/x/y:2"));
 }
 
@@ -27,9 +27,10 @@ TEST(OutputImagePolicyTest, RefusesOtherNamespacesHostsAndKilnsOwn) {
               StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(CheckOutputImage(kPolicy, "web", "127.0.0.1:5000/web"),
               StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(CheckOutputImage(kPolicy, "kiln", "127.0.0.1:5000/kiln/busybox:1"),
-              StatusIs(StatusCode::kInvalidArgument,
-                       HasSubstr("Kiln's own base images")));
+  EXPECT_THAT(
+      CheckOutputImage(kPolicy, "kiln", "127.0.0.1:5000/kiln/busybox:1"),
+      StatusIs(StatusCode::kInvalidArgument,
+               HasSubstr("Kiln's own base images")));
   EXPECT_THAT(CheckOutputImage(kPolicy, "web", "localhost:5000/web/app"),
               StatusIs(StatusCode::kInvalidArgument,
                        HasSubstr("\"localhost:5000\" is not a registry")));

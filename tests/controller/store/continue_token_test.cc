@@ -36,10 +36,12 @@ TEST(ContinueTokenTest, RoundTrips) {
 // nlohmann's value() and answer 500; every such token is InvalidArgument.
 TEST(ContinueTokenTest, WrongMemberTypesAreInvalidArgument) {
   for (const std::string body :
-       {R"({"v":"1","rv":1,"k":"a","q":""})", R"({"v":1,"rv":"1","k":"a","q":""})",
-        R"({"v":1,"rv":1,"k":2,"q":""})", R"({"v":1,"rv":1,"k":"a","q":[]})",
-        R"({"v":1.5,"rv":1,"k":"a","q":""})", R"({"v":2,"rv":1,"k":"a","q":""})",
-        R"({"v":1,"rv":-3,"k":"a","q":""})", R"([1,2])", R"("x")", "{"}) {
+       {R"({"v":"1","rv":1,"k":"a","q":""})",
+        R"({"v":1,"rv":"1","k":"a","q":""})", R"({"v":1,"rv":1,"k":2,"q":""})",
+        R"({"v":1,"rv":1,"k":"a","q":[]})",
+        R"({"v":1.5,"rv":1,"k":"a","q":""})",
+        R"({"v":2,"rv":1,"k":"a","q":""})", R"({"v":1,"rv":-3,"k":"a","q":""})",
+        R"([1,2])", R"("x")", "{"}) {
     EXPECT_THAT(ContinueToken::Decode(Forge(body)),
                 StatusIs(StatusCode::kInvalidArgument,
                          HasSubstr("invalid continue token")))

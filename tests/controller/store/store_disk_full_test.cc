@@ -94,8 +94,8 @@ TEST(StoreDiskFullTest, FailsWhileFullLosesNothingAndRecoversWithoutReopen) {
     writers.emplace_back([&, w] {
       int failed = 0;
       for (int i = 0; failed < 5 && i < 5000; ++i) {
-        const std::string name = "w" + std::to_string(w) + "-" +
-                                 std::to_string(i);
+        const std::string name =
+            "w" + std::to_string(w) + "-" + std::to_string(i);
         nlohmann::json value = MakeObject(BuildKey("default", name));
         value["spec"]["payload"] = std::string(16 << 10, 'a' + w);
         StatusOr<StoredObject> created =
@@ -128,10 +128,9 @@ TEST(StoreDiskFullTest, FailsWhileFullLosesNothingAndRecoversWithoutReopen) {
   // Space returns: the same store writes again, after every revision it
   // acknowledged.
   ASSERT_EQ(std::remove(fs.Path("filler").c_str()), 0);
-  ASSERT_OK_AND_ASSIGN(
-      StoredObject after,
-      store->Create(BuildKey("default", "after"),
-                    MakeObject(BuildKey("default", "after"))));
+  ASSERT_OK_AND_ASSIGN(StoredObject after,
+                       store->Create(BuildKey("default", "after"),
+                                     MakeObject(BuildKey("default", "after"))));
   EXPECT_GT(after.revision, *revisions.rbegin());
   ListOptions all;
   all.scope = {"builds", "default"};
