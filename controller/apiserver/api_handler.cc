@@ -106,6 +106,10 @@ HeadDecision ApiHandler::ScreenHead(const HttpRequest& head) {
     decision.reply = Error(user.status(), info.ok() ? *info : RequestInfo{});
     return decision;
   }
+  // Watches have their own per-client cap (WatchServer) and carry no body;
+  // counting their setup here would let a burst of watches starve the same
+  // user's writes.
+  if (info.ok() && info->verb == "watch") return decision;
   decision.hold = requests_->TryAcquire(user->name);
   if (decision.hold == nullptr) {
     decision.reply = TooManyRequests(

@@ -52,7 +52,8 @@ class ApiHandler {
 
   // Decides a request from its head (no body yet): a client that fails
   // authentication gets its 401 at once, one over its request cap a 429
-  // (neither body is read); otherwise the body limit (the source upload
+  // (neither body is read; watches are capped by the WatchServer instead,
+  // not here); otherwise the body limit (the source upload
   // limit for a POST .../sources by a user allowed to make it, the general
   // limit else) and the client's request slot. Anonymous health probes pass
   // (Dispatch answers them). Thread-safe; does not block.
