@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "controller/vm/agent_contract.h"
+#include "controller/vm/fixed_text.h"
 #include "controller/vm/registry_relay.h"
 
 namespace kiln {
@@ -42,40 +43,8 @@ struct ChildContext {
   int report_fd = -1;  // write end of the caller's pipe
 };
 
-// A fixed-size text buffer for the children (no allocation). Text that does
-// not fit is dropped and remembered: see truncated().
-class Buf {
- public:
-  void Add(const char* s) {
-    while (*s != '\0' && len_ + 1 < sizeof(data_)) data_[len_++] = *s++;
-    if (*s != '\0') truncated_ = true;
-    data_[len_] = '\0';
-  }
-  void AddInt(int64_t v) {
-    if (v < 0) {
-      Add("-");
-      v = -v;
-    }
-    char digits[24];
-    int n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v > 0);
-    while (n > 0 && len_ + 1 < sizeof(data_)) data_[len_++] = digits[--n];
-    if (n > 0) truncated_ = true;
-    data_[len_] = '\0';
-  }
-  const char* c_str() const { return data_; }
-  size_t size() const { return len_; }
-  // Whether some text did not fit (c_str() then holds only a prefix).
-  bool truncated() const { return truncated_; }
-
- private:
-  char data_[PATH_MAX + 64] = {};  // a path plus a suffix, or a record
-  size_t len_ = 0;
-  bool truncated_ = false;
-};
+// A path plus a suffix, or a record.
+using Buf = FixedText<PATH_MAX + 64>;
 
 // Writes all of `data`, retrying short writes and EINTR. False (errno set)
 // on an error. Async-signal-safe.

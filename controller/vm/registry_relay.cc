@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "controller/vm/fixed_text.h"
+
 namespace kiln {
 namespace {
 
@@ -17,31 +19,7 @@ constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr int kMaxLoggedFailures = 20;
 
 // A fixed-size text line (no allocation; text that does not fit is cut).
-class RelayText {
- public:
-  RelayText& Add(const char* s) {
-    while (*s != '\0' && len_ + 1 < sizeof(data_)) data_[len_++] = *s++;
-    data_[len_] = '\0';
-    return *this;
-  }
-  RelayText& AddNumber(uint64_t v) {
-    char digits[24];
-    int n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v > 0);
-    while (n > 0 && len_ + 1 < sizeof(data_)) data_[len_++] = digits[--n];
-    data_[len_] = '\0';
-    return *this;
-  }
-  const char* data() const { return data_; }
-  size_t size() const { return len_; }
-
- private:
-  char data_[512] = {};
-  size_t len_ = 0;
-};
+using RelayText = FixedText<512>;
 
 // strerror is not async-signal-safe: the errors a connect reports, in Go's
 // lower-case style (buildah's messages read the same).
@@ -243,28 +221,28 @@ void RelayLoop::FailUpstream(RelaySlot& s, int err) {
   if (text != nullptr) {
     reason.Add(text);
   } else {
-    reason.Add("error ").AddNumber(static_cast<uint64_t>(err));
+    reason.Add("error ").AddInt(err);
   }
   RelayText body;
   body.Add("kiln registry relay: cannot reach the registry ")
       .Add(target_.description)
       .Add(": ")
-      .Add(reason.data())
+      .Add(reason.c_str())
       .Add("\n");
   if (log_fd_ >= 0 && logged_ < kMaxLoggedFailures) {
     ++logged_;
-    (void)!write(log_fd_, body.data(), body.size());
+    (void)!write(log_fd_, body.c_str(), body.size());
   }
   RelayText response;
   response
       .Add(
           "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n"
           "Connection: close\r\nContent-Length: ")
-      .AddNumber(body.size())
+      .AddInt(static_cast<int64_t>(body.size()))
       .Add("\r\n\r\n")
-      .Add(body.data());
+      .Add(body.c_str());
   // A fresh socket's send buffer holds this; if not, the client gets less.
-  (void)!send(s.client, response.data(), response.size(),
+  (void)!send(s.client, response.c_str(), response.size(),
               MSG_NOSIGNAL | MSG_DONTWAIT);
   shutdown(s.client, SHUT_WR);
   // Reading what the client sent before closing keeps the kernel from
