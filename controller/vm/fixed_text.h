@@ -22,7 +22,8 @@ class FixedText {
   FixedText& AddInt(int64_t v) {
     if (v < 0) Add("-");
     // Negate in unsigned arithmetic: INT64_MIN has no positive twin.
-    uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    uint64_t u =
+        v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
     char digits[24];
     int n = 0;
     do {
