@@ -15,7 +15,8 @@
 #
 # A source that cannot share a translation unit (it defines file-local names
 # another file of its target also defines, or relies on being alone) is listed
-# in KILN_UNITY_EXCLUDE, by repository-relative path.
+# in KILN_UNITY_EXCLUDE, by repository-relative path. Sources generated in
+# the build tree (cmake/test_paths.cmake) are compiled on their own too.
 
 set(KILN_UNITY_EXCLUDE "" CACHE STRING "Sources compiled on their own")
 
@@ -34,8 +35,9 @@ function(kiln_unity_target target)
                OUTPUT_VARIABLE abs)
     cmake_path(RELATIVE_PATH abs BASE_DIRECTORY ${PROJECT_SOURCE_DIR}
                OUTPUT_VARIABLE rel)
+    cmake_path(IS_PREFIX PROJECT_BINARY_DIR ${abs} NORMALIZE generated)
     if(src MATCHES "\\.cc$" AND NOT rel IN_LIST KILN_UNITY_EXCLUDE
-       AND NOT rel MATCHES "^\\.\\.")
+       AND NOT rel MATCHES "^\\.\\." AND NOT generated)
       list(APPEND batched ${rel})
     else()
       list(APPEND kept ${abs})

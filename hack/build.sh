@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds Kiln.
 # Usage: hack/build.sh [--sanitize|--tsan] [TARGET...]
-#   (default)    build/       g++, RelWithDebInfo, benchmarks included
+#   (default)    build/       g++, RelWithDebInfo (the benchmarks build in
+#                             their own Release dirs: hack/bench/*.sh)
 #   --sanitize   build-asan/  clang, ASan + UBSan, and -Wthread-safety -Werror,
 #                             plus the libFuzzer targets (tests/fuzz)
 #   --tsan       build-tsan/  clang, ThreadSanitizer

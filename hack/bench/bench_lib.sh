@@ -43,6 +43,7 @@ bench_build() {
   shift
   out="$(mktemp)"
   if ! { cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+           -DKILN_BUILD_BENCH=ON \
            -DCMAKE_CXX_FLAGS=-Wno-error=restrict &&
          ninja -C "$dir" -j1 "$@"; } >"$out" 2>&1; then
     cat "$out" >&2

@@ -14,6 +14,7 @@
 #include "api_types/yaml_codec.h"
 #include "tests/api_types/codec_fixtures.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln {
 namespace {
@@ -23,9 +24,9 @@ using ::testing::StartsWith;
 using testing_fixtures::FullBuild;
 
 TEST(BuildYamlTest, DecodesHelloBuildExample) {
-  std::ifstream in(std::string(KILN_SOURCE_DIR) +
+  std::ifstream in(std::string(kiln::testing::kSourceDir) +
                    "/manifests/examples/hello-build.yaml");
-  ASSERT_TRUE(in) << KILN_SOURCE_DIR;
+  ASSERT_TRUE(in) << kiln::testing::kSourceDir;
   std::stringstream text;
   text << in.rdbuf();
   ASSERT_OK_AND_ASSIGN(const Build build, BuildFromYaml(text.str()));

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/integration/kilnd_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln::testing {
 namespace {
@@ -331,7 +332,7 @@ TEST_F(ApiHttpTest, JsonLogFormatWritesOneObjectPerLine) {
 
 TEST_F(ApiHttpTest, InsecureDevIsRefusedOffLoopback) {
   std::string dir = MakeTempDir("kilnd-insecure-");
-  CommandResult r = RunCommand({KILND_PATH, "--data-dir", dir, "--listen",
+  CommandResult r = RunCommand({kKilndPath, "--data-dir", dir, "--listen",
                                 "0.0.0.0:0", "--insecure-dev"},
                                {}, "", std::chrono::seconds(20));
   EXPECT_NE(r.exit_code, 0);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/integration/kilnd_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln::testing {
 namespace {
@@ -70,7 +71,7 @@ class KilnctlTest : public ::testing::Test {
   CommandResult Kilnctl(
       const std::vector<std::string>& args, const std::string& input = "",
       std::chrono::seconds timeout = std::chrono::seconds(120)) {
-    std::vector<std::string> argv = {KILNCTL_PATH};
+    std::vector<std::string> argv = {kKilnctlPath};
     argv.insert(argv.end(), args.begin(), args.end());
     return RunCommand(argv, Env(), input, timeout);
   }
@@ -101,28 +102,28 @@ TEST_F(KilnctlTest, ServerDownIsAClearErrorAndNonZero) {
   dir_ = MakeTempDir("kilnctl-test-");
   const std::string server =
       "https://127.0.0.1:" + std::to_string(FreeLoopbackPort());
-  CommandResult r = RunCommand({KILNCTL_PATH, "--server", server,
+  CommandResult r = RunCommand({kKilnctlPath, "--server", server,
                                 "--insecure-skip-tls-verify", "get", "builds"},
                                {{"HOME", dir_}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("cannot reach kilnd at " + server));
   // No configuration at all says where to get one.
-  r = RunCommand({KILNCTL_PATH, "get", "builds"}, {{"HOME", dir_}});
+  r = RunCommand({kKilnctlPath, "get", "builds"}, {{"HOME", dir_}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("KUBECONFIG"));
   // Commands that need no server work without one.
-  r = RunCommand({KILNCTL_PATH, "version", "--client"}, {{"HOME", dir_}});
+  r = RunCommand({kKilnctlPath, "version", "--client"}, {{"HOME", dir_}});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("Client Version: v"));
   for (const std::string shell : {"bash", "zsh"}) {
-    r = RunCommand({KILNCTL_PATH, "completion", shell}, {{"HOME", dir_}});
+    r = RunCommand({kKilnctlPath, "completion", shell}, {{"HOME", dir_}});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_THAT(r.out, HasSubstr("complete -o default -F _kilnctl kilnctl"));
     CommandResult syntax = RunCommand({"bash", "-n"}, {}, r.out);
     EXPECT_EQ(syntax.exit_code, 0) << shell << ": " << syntax.err;
   }
   // Usage errors are exit 2.
-  r = RunCommand({KILNCTL_PATH, "get", "builds", "--bogus"}, {{"HOME", dir_}});
+  r = RunCommand({kKilnctlPath, "get", "builds", "--bogus"}, {{"HOME", dir_}});
   EXPECT_EQ(r.exit_code, 2);
 }
 
@@ -151,13 +152,13 @@ TEST_F(KilnctlTest, ApplyGetOutputsAndDeleteAgainstTheApi) {
   EXPECT_THAT(Ok({"get", "nodes"}), HasSubstr("BUILDS"));
   // Explicit flags instead of a kubeconfig: TLS verified against the CA.
   CommandResult flags =
-      RunCommand({KILNCTL_PATH, "--server", kilnd_->url(), "--token",
+      RunCommand({kKilnctlPath, "--server", kilnd_->url(), "--token",
                   kilnd_->AdminToken(), "--certificate-authority",
                   dir_ + "/data/pki/ca.crt", "get", "builds", "-o", "name"},
                  {{"HOME", dir_}});
   EXPECT_EQ(flags.exit_code, 0) << flags.err;
   CommandResult bad_token = RunCommand(
-      {KILNCTL_PATH, "--server", kilnd_->url(), "--token", "nope",
+      {kKilnctlPath, "--server", kilnd_->url(), "--token", "nope",
        "--certificate-authority", dir_ + "/data/pki/ca.crt", "get", "builds"},
       {{"HOME", dir_}});
   EXPECT_EQ(bad_token.exit_code, 1);
@@ -308,10 +309,10 @@ TEST_F(KilnctlTest, FailedIsExit3AndInterruptCancelsIsExit4) {
   const std::string ctx = Context("slow",
                                   "FROM kiln/busybox:1\nRUN for i in $(seq 1 "
                                   "60); do echo t$i; sleep 1; done\n");
-  Child watch({KILNCTL_PATH, "get", "builds", "-w", "--no-headers"},
+  Child watch({kKilnctlPath, "get", "builds", "-w", "--no-headers"},
               dir_ + "/watch.log", Env());
   Child build(
-      {KILNCTL_PATH, "build", ctx, "--name", "slow", "--cancel-on-interrupt"},
+      {kKilnctlPath, "build", ctx, "--name", "slow", "--cancel-on-interrupt"},
       dir_ + "/build.log", Env());
   ASSERT_NE(build.WaitForLog("t2", std::chrono::seconds(120)), "")
       << build.Log();
@@ -338,7 +339,7 @@ TEST_F(KilnctlTest, LogsFollowSurvivesAKilndRestart) {
      "  source:\n    inline:\n      files:\n        Dockerfile: |\n"
      "          FROM kiln/busybox:1\n"
      "          RUN for i in $(seq 1 12); do echo tick-$i; sleep 1; done\n");
-  Child follow({KILNCTL_PATH, "logs", "-f", "ticker"}, dir_ + "/follow.log",
+  Child follow({kKilnctlPath, "logs", "-f", "ticker"}, dir_ + "/follow.log",
                Env());
   ASSERT_NE(follow.WaitForLog("tick-3", std::chrono::seconds(120)), "")
       << follow.Log();

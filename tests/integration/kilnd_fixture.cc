@@ -16,9 +16,6 @@
 #include <sstream>
 #include <thread>
 
-#ifndef KILND_PATH
-#error "KILND_PATH must be defined by the build"
-#endif
 
 namespace kiln::testing {
 
@@ -51,7 +48,7 @@ std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
   k->data_dir_ = data_dir.empty() ? MakeTempDir("kilnd-") : data_dir;
   k->home_ = k->data_dir_ + "/home";
   std::filesystem::create_directories(k->home_);
-  std::vector<std::string> argv = {KILND_PATH, "--data-dir", k->data_dir_};
+  std::vector<std::string> argv = {kKilndPath, "--data-dir", k->data_dir_};
   // Port 0 (the kernel picks) unless the test chose one.
   if (std::find(args.begin(), args.end(), "--listen") == args.end()) {
     argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});

@@ -10,11 +10,9 @@
 #include <vector>
 
 #include "tests/integration/subprocess.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln::testing {
-
-// The repository root (manifests/, hack/), from the build.
-inline constexpr char kSourceDir[] = KILN_SOURCE_DIR;
 
 class Kilnd {
  public:

@@ -22,14 +22,14 @@
 #include <utility>
 
 #include "tests/integration/kilnd_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-const char* kAgentPath = KILN_AGENT_PATH;
-constexpr char kGuestImages[] = KILN_GUEST_IMAGES;
+const char* kAgentPath = kKilnAgentPath;
 
 std::string Manifest(const std::string& name, const std::string& run) {
   return "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: " + name +

@@ -20,6 +20,7 @@
 #include "controller/vm/agent_contract.h"
 #include "tests/cmd/kiln-agent/agent_test_util.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln {
 namespace {
@@ -66,7 +67,7 @@ std::string Tools() {
 class AgentProcess {
  public:
   explicit AgentProcess(const std::string& work_dir) {
-    auto child = Subprocess::Start({KILN_AGENT_PATH, "--work-dir", work_dir});
+    auto child = Subprocess::Start({kiln::testing::kKilnAgentPath, "--work-dir", work_dir});
     EXPECT_THAT(child, IsOk());
     if (!child.ok()) return;
     child_ = *std::move(child);

@@ -16,6 +16,7 @@
 
 #include "controller/metrics/kiln_metrics.h"
 #include "tests/controller/metrics/metrics_test_util.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln {
 namespace {
@@ -29,7 +30,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 const std::string kMonitoringDir =
-    std::string(KILN_SOURCE_DIR) + "/manifests/monitoring";
+    std::string(kiln::testing::kSourceDir) + "/manifests/monitoring";
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path);

@@ -2,7 +2,7 @@
 // client before the process died is on disk afterwards, the file is intact,
 // and the store carries on (new writes, watch from before the crash).
 //
-// crash_writer (a separate process, CRASH_WRITER_PATH) writes in a loop and
+// crash_writer (a separate process, kCrashWriterPath) writes in a loop and
 // prints "ACK <path> <revision>" after each acknowledged write; this test
 // SIGKILLs it after a random (seeded) 50-500 ms, several rounds on the same
 // database, and checks the acknowledged writes against the reopened store.
@@ -34,11 +34,8 @@
 #include "controller/store/sqlite_store.h"
 #include "controller/store/store.h"
 #include "tests/controller/store/store_test_util.h"
+#include "tests/testing/build_paths.h"
 #include "tests/testing/status_matchers.h"
-
-#ifndef CRASH_WRITER_PATH
-#error "CRASH_WRITER_PATH must name the crash_writer binary"
-#endif
 
 extern char** environ;
 
@@ -70,17 +67,17 @@ class CrashWriter {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
     const std::string threads = std::to_string(kWriterThreads);
-    std::vector<char*> argv = {const_cast<char*>(CRASH_WRITER_PATH),
+    std::vector<char*> argv = {const_cast<char*>(testing::kCrashWriterPath),
                                const_cast<char*>(db_path.c_str()),
                                const_cast<char*>(threads.c_str()), nullptr};
-    const int rc = posix_spawn(&pid_, CRASH_WRITER_PATH, &actions, nullptr,
+    const int rc = posix_spawn(&pid_, testing::kCrashWriterPath, &actions, nullptr,
                                argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (rc != 0) {
       close(fds[0]);
       pid_ = -1;
-      return InternalError(std::string("posix_spawn " CRASH_WRITER_PATH ": ") +
+      return InternalError(std::string("posix_spawn ") + testing::kCrashWriterPath + ": " +
                            std::strerror(rc));
     }
     reader_ = std::thread([this, fd = fds[0]] { ReadLines(fd); });

@@ -1,4 +1,4 @@
-// ProcessDriver against real processes: fake_agent (FAKE_AGENT_PATH) runs as
+// ProcessDriver against real processes: fake_agent (kFakeAgentPath) runs as
 // the agent, detached, in its own namespaces and cgroup. Every wait polls
 // for a condition with a generous deadline; nothing depends on timing.
 #include "controller/vm/process_driver.h"
@@ -25,6 +25,7 @@
 #include "controller/vm/shim_records.h"
 #include "controller/vm/vm_record.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln {
 namespace {
@@ -81,7 +82,7 @@ class ProcessDriverTest : public ::testing::Test {
   }
 
   StatusOr<std::unique_ptr<ProcessDriver>> NewDriver(
-      const std::string& agent = FAKE_AGENT_PATH) {
+      const std::string& agent = kiln::testing::kFakeAgentPath) {
     ProcessDriver::Options options;
     options.state_dir = state_dir_;
     options.agent_path = agent;
