@@ -13,8 +13,8 @@
 #include "api_types/field_error.h"
 #include "api_types/yaml_codec.h"
 #include "tests/api_types/codec_fixtures.h"
-#include "tests/testing/status_matchers.h"
 #include "tests/testing/build_paths.h"
+#include "tests/testing/status_matchers.h"
 
 namespace kiln {
 namespace {

@@ -16,7 +16,6 @@
 #include <sstream>
 #include <thread>
 
-
 namespace kiln::testing {
 
 std::string MakeTempDir(const std::string& prefix) {

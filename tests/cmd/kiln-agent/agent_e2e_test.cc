@@ -19,8 +19,8 @@
 #include "controller/sources/sha256.h"
 #include "controller/vm/agent_contract.h"
 #include "tests/cmd/kiln-agent/agent_test_util.h"
-#include "tests/testing/status_matchers.h"
 #include "tests/testing/build_paths.h"
+#include "tests/testing/status_matchers.h"
 
 namespace kiln {
 namespace {
@@ -67,7 +67,8 @@ std::string Tools() {
 class AgentProcess {
  public:
   explicit AgentProcess(const std::string& work_dir) {
-    auto child = Subprocess::Start({kiln::testing::kKilnAgentPath, "--work-dir", work_dir});
+    auto child = Subprocess::Start(
+        {kiln::testing::kKilnAgentPath, "--work-dir", work_dir});
     EXPECT_THAT(child, IsOk());
     if (!child.ok()) return;
     child_ = *std::move(child);

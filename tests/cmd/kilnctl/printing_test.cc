@@ -10,14 +10,15 @@
 
 #include "cmd/kilnctl/describe.h"
 #include "cmd/kilnctl/output.h"
-#include "tests/testing/status_matchers.h"
 #include "tests/testing/build_paths.h"
+#include "tests/testing/status_matchers.h"
 
 namespace kiln::kilnctl {
 namespace {
 
 std::string TestData(const std::string& name) {
-  return std::string(kiln::testing::kSourceDir) + "/tests/cmd/kilnctl/testdata/" + name;
+  return std::string(kiln::testing::kSourceDir) +
+         "/tests/cmd/kilnctl/testdata/" + name;
 }
 
 std::string Read(const std::string& path) {

@@ -70,14 +70,15 @@ class CrashWriter {
     std::vector<char*> argv = {const_cast<char*>(testing::kCrashWriterPath),
                                const_cast<char*>(db_path.c_str()),
                                const_cast<char*>(threads.c_str()), nullptr};
-    const int rc = posix_spawn(&pid_, testing::kCrashWriterPath, &actions, nullptr,
-                               argv.data(), environ);
+    const int rc = posix_spawn(&pid_, testing::kCrashWriterPath, &actions,
+                               nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (rc != 0) {
       close(fds[0]);
       pid_ = -1;
-      return InternalError(std::string("posix_spawn ") + testing::kCrashWriterPath + ": " +
+      return InternalError(std::string("posix_spawn ") +
+                           testing::kCrashWriterPath + ": " +
                            std::strerror(rc));
     }
     reader_ = std::thread([this, fd = fds[0]] { ReadLines(fd); });

@@ -24,8 +24,8 @@
 
 #include "controller/vm/shim_records.h"
 #include "controller/vm/vm_record.h"
-#include "tests/testing/status_matchers.h"
 #include "tests/testing/build_paths.h"
+#include "tests/testing/status_matchers.h"
 
 namespace kiln {
 namespace {
