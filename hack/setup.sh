@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev
   libcpprest-dev libssl-dev openssl prometheus-cpp-dev prometheus
+  libprotobuf-dev protobuf-compiler
   etcd-server etcd-client curl
   # builds: buildah (chroot isolation), the embedded registry, the offline
   # base image, and skopeo to inspect pushed images in tests

@@ -66,8 +66,19 @@ Status LogFile::WriteAll(const std::string& bytes) {
     n = write(fd_, bytes.data(), bytes.size());
   } while (n < 0 && errno == EINTR);
   if (n != static_cast<ssize_t>(bytes.size())) {
-    return InternalError("append to " + path_ + ": " +
-                         (n < 0 ? std::strerror(errno) : "short write"));
+    const std::string why = n < 0 ? std::strerror(errno) : "short write";
+    // A short write (the disk filled up mid-line) leaves a torn line that
+    // the next append would run into: cut it off, so the log stays whole
+    // lines and appends resume cleanly once space returns.
+    struct stat st {};
+    if (n > 0 && fstat(fd_, &st) == 0 && st.st_size >= n) {
+      if (ftruncate(fd_, st.st_size - n) != 0) {
+        return InternalError(
+            "append to " + path_ + ": " + why +
+            ", and cannot cut the torn line: " + std::strerror(errno));
+      }
+    }
+    return InternalError("append to " + path_ + ": " + why);
   }
   size_ += static_cast<int64_t>(n);
   return OkStatus();

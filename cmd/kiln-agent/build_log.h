@@ -33,7 +33,9 @@ class LogFile {
   LogFile& operator=(const LogFile&) = delete;
 
   // Appends `line` and a '\n' (or, at the cap, the marker; past it,
-  // nothing). Internal on a failed or short write.
+  // nothing). Internal on a failed or short write (a full disk); a short
+  // write's partial line is cut off again, so the file holds whole lines
+  // only and later appends succeed once there is space.
   Status Append(std::string_view line);
   // True once the cap was reached: later lines are dropped.
   bool truncated() const { return truncated_; }

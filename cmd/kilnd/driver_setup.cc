@@ -72,6 +72,7 @@ StatusOr<std::unique_ptr<VmDriver>> NewDriver(const KilndFlags& flags,
   options.state_dir = vms_dir;
   options.agent_path = agent;
   options.pids_max = flags.builder_pids_max;
+  options.scratch_mib = flags.builder_scratch_mib;
   options.network_sandbox = !flags.unsafe_builder_host_network;
   ASSIGN_OR_RETURN(std::unique_ptr<ProcessDriver> driver,
                    ProcessDriver::New(options, clock));

@@ -122,6 +122,14 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                  "have at once (its cgroup's pids.max)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--builder-scratch-mib", f.builder_scratch_mib,
+                 "process driver: size of each builder's scratch disk (its own "
+                 "ext4 on a loop device, holding the build's layers and "
+                 "containers); a build that fills it fails with 'no space "
+                 "left' and the data dir's file system is untouched. 0: no "
+                 "scratch disk, build storage in the data dir, unbounded")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   app.add_flag("--unsafe-builder-host-network", f.unsafe_builder_host_network,
                "process driver: run builders in the host's network instead "
                "of a network namespace that reaches only the registry. "

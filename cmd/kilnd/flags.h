@@ -54,6 +54,8 @@ struct KilndFlags {
   std::string agent_path;  // "" = found next to kilnd
   // process driver: pids.max of each builder's cgroup.
   int64_t builder_pids_max = 1024;
+  // process driver: each builder's scratch disk (0 = none, unbounded).
+  int64_t builder_scratch_mib = 10240;
   // process driver: builders share the host's network (no sandbox).
   bool unsafe_builder_host_network = false;
   int64_t gc_interval_seconds = 60;

@@ -1,9 +1,12 @@
 // POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: "may I?",
 // answered by the same Authorize the requests themselves go through, so
-// `kubectl auth can-i` tells the truth.
+// `kubectl auth can-i` tells the truth. Stock kubectl sends the review as
+// protobuf; JSON and YAML are taken too. The answer is JSON.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "api_types/protobuf/access_review.h"
 #include "controller/apiserver/api_handler.h"
 #include "controller/apiserver/api_handler_helpers.h"
 #include "controller/apiserver/auth_authorizer.h"
@@ -64,11 +67,16 @@ HttpResponse ApiHandler::HandleAccessReview(const HttpRequest& request,
     return FromHttpError(
         MethodNotAllowedError(request.method, request.path, {"POST"}));
   }
-  if (!RequestBodyType(request.method, request.Header("content-type"))) {
-    return FromHttpError(
-        UnsupportedMediaTypeError(AcceptedBodyTypes(request.method)));
+  const bool protobuf =
+      IsMediaType(request.Header("content-type"), kKubernetesProtobufType);
+  if (!protobuf &&
+      !RequestBodyType(request.method, request.Header("content-type"))) {
+    std::vector<std::string> accepted = AcceptedBodyTypes(request.method);
+    accepted.push_back(kKubernetesProtobufType);
+    return FromHttpError(UnsupportedMediaTypeError(accepted));
   }
-  StatusOr<nlohmann::json> review = DecodeBody(request);
+  StatusOr<nlohmann::json> review =
+      protobuf ? AccessReviewFromProtobuf(request.body) : DecodeBody(request);
   if (!review.ok()) return Error(review.status(), info, true);
   StatusOr<RequestInfo> asked = AskedRequest(*review);
   if (!asked.ok()) return Error(asked.status(), info);

@@ -192,6 +192,11 @@ std::optional<BodyType> RequestBodyType(std::string_view method,
   return std::nullopt;
 }
 
+bool IsMediaType(std::string_view content_type, std::string_view essence) {
+  std::optional<MediaType> m = ParseMediaType(content_type);
+  return m && m->type + "/" + m->subtype == essence;
+}
+
 std::vector<std::string> AcceptedBodyTypes(std::string_view method) {
   if (method == "PATCH") return {kJsonPatch, kMergePatch, kApplyPatch};
   return {kJson, kYaml};

@@ -7,8 +7,9 @@
 //                    application/merge-patch+json,
 //                    application/apply-patch+yaml. Everything else (strategic
 //                    merge patch, protobuf, CBOR) is 415: kubectl then prints
-//                    the accepted list, and client-go falls back from protobuf
-//                    to JSON.
+//                    the accepted list. The one exception is the
+//                    SelfSubjectAccessReview, which stock kubectl sends only
+//                    as protobuf (api_types/protobuf/access_review.h).
 //   responses        application/json, application/yaml, and the meta.k8s.io
 //                    v1 Table (application/json;as=Table;g=meta.k8s.io;v=v1)
 //                    where a table is possible. `*/*` and `application/*` mean
@@ -63,6 +64,10 @@ enum class BodyType {
 // UnsupportedMediaTypeError(AcceptedBodyTypes(method)).
 std::optional<BodyType> RequestBodyType(std::string_view method,
                                         std::string_view content_type);
+
+// True when `content_type` is the media type `essence` ("type/subtype",
+// lowercase), whatever its parameters.
+bool IsMediaType(std::string_view content_type, std::string_view essence);
 
 // The media types RequestBodyType accepts for `method`, in kube-apiserver's
 // order, for the 415 message.

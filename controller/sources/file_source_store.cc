@@ -35,6 +35,17 @@ std::string Errno(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
 
+// The error for a failed system call on `path` (errno set): Unavailable when
+// the disk is full (ENOSPC, EDQUOT), so the API answers 503 and the client
+// may retry once space is freed; Internal otherwise.
+Status IoError(const std::string& what, const std::string& path) {
+  if (errno == ENOSPC || errno == EDQUOT) {
+    return UnavailableError(Errno(what, path) +
+                            " (the sources directory is full)");
+  }
+  return InternalError(Errno(what, path));
+}
+
 // True for the file name of a stored archive (64 lowercase hex digits).
 bool IsArchiveName(const std::string& name) {
   return IsSha256Digest(std::string(kDigestPrefix) + name);
@@ -49,12 +60,12 @@ std::chrono::system_clock::time_point MTime(const struct stat& st) {
 
 Status FsyncDir(const std::string& dir) {
   const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return InternalError(Errno("open", dir));
+  if (fd < 0) return IoError("open", dir);
   const int rc = fsync(fd);
   const int err = errno;
   close(fd);
   errno = err;
-  if (rc != 0) return InternalError(Errno("fsync", dir));
+  if (rc != 0) return IoError("fsync", dir);
   return OkStatus();
 }
 
@@ -85,7 +96,7 @@ Status FileSourceStore::MarkUsed(const std::string& path) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(now - secs).count());
   times[1] = times[0];
   if (utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
-    return InternalError(Errno("cannot update the times of", path));
+    return IoError("cannot update the times of", path);
   }
   return OkStatus();
 }
@@ -102,9 +113,12 @@ Status FileSourceStore::Grant(std::string_view ns, std::string_view digest) {
   const std::string ns_dir = path.substr(0, path.rfind('/'));
   std::error_code ec;
   std::filesystem::create_directories(ns_dir, ec);
-  if (ec) return InternalError("cannot create " + ns_dir + ": " + ec.message());
+  if (ec) {
+    errno = ec.value();
+    return IoError("cannot create", ns_dir);
+  }
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return InternalError(Errno("cannot create", path));
+  if (fd < 0) return IoError("cannot create", path);
   close(fd);
   return FsyncDir(ns_dir);
 }
@@ -133,7 +147,7 @@ StatusOr<SourceInfo> FileSourceStore::Stat(std::string_view ns,
     if (errno == ENOENT) {
       return NotFoundError("source " + std::string(digest) + " not found");
     }
-    return InternalError(Errno("cannot stat", path));
+    return IoError("cannot stat", path);
   }
   if (access(GrantPath(ns, digest).c_str(), F_OK) != 0) {
     // The same answer as for an archive nobody uploaded.
@@ -146,24 +160,24 @@ StatusOr<SourceInfo> FileSourceStore::Stat(std::string_view ns,
 StatusOr<std::string> FileSourceStore::WriteTemp(std::string_view archive) {
   std::string path = dir_ + "/" + std::string(kTempPrefix) + "XXXXXX";
   const int fd = mkostemp(path.data(), O_CLOEXEC);
-  if (fd < 0) return InternalError(Errno("cannot create", path));
+  if (fd < 0) return IoError("cannot create", path);
   Status status = OkStatus();
   // Readable by the builder, like any file kilnd writes for it.
-  if (fchmod(fd, 0644) != 0) status = InternalError(Errno("chmod", path));
+  if (fchmod(fd, 0644) != 0) status = IoError("chmod", path);
   for (size_t off = 0; status.ok() && off < archive.size();) {
     const ssize_t n = write(fd, archive.data() + off, archive.size() - off);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      status = InternalError(Errno("cannot write", path));
+      status = IoError("cannot write", path);
       break;
     }
     off += static_cast<size_t>(n);
   }
   if (status.ok() && fsync(fd) != 0) {
-    status = InternalError(Errno("fsync", path));
+    status = IoError("fsync", path);
   }
   if (close(fd) != 0 && status.ok()) {
-    status = InternalError(Errno("cannot close", path));
+    status = IoError("cannot close", path);
   }
   if (!status.ok()) {
     unlink(path.c_str());
@@ -201,7 +215,7 @@ StatusOr<SourcePutResult> FileSourceStore::Put(std::string_view ns,
     const int err = errno;
     unlink(temp.c_str());
     errno = err;
-    if (err != EEXIST) return InternalError(Errno("cannot link", path));
+    if (err != EEXIST) return IoError("cannot link", path);
   } else {
     unlink(temp.c_str());
     result.created = true;

@@ -50,9 +50,10 @@ class SourceStore {
   // Stores `archive` durably (written, fsynced, then linked into place under
   // its digest: a reader never sees a partial archive). Does not keep a
   // reference to `archive`. InvalidArgument when it is empty or not a tar /
-  // tar.gz / tar.xz / tar.bz2 (CheckArchiveFormat); Internal on I/O errors.
-  // The archive becomes visible to namespace `ns` (InvalidArgument when it
-  // is not a DNS-1123 label); `created` says whether the bytes were new.
+  // tar.gz / tar.xz / tar.bz2 (CheckArchiveFormat); Unavailable when the disk
+  // is full (nothing is left behind), Internal on other I/O errors. The archive
+  // becomes visible to namespace `ns` (InvalidArgument when it is not a
+  // DNS-1123 label); `created` says whether the bytes were new.
   virtual StatusOr<SourcePutResult> Put(std::string_view ns,
                                         std::string_view archive) = 0;
 

@@ -38,6 +38,8 @@ struct ChildContext {
   const SandboxNetwork* network = nullptr;
   const char* hosts_file = nullptr;
   const PrivateDevPlan* private_dev = nullptr;
+  const char* scratch_device = nullptr;
+  const char* scratch_mount = nullptr;
   std::string pid_path, exit_path;
   int max_fd = 1024;
   int report_fd = -1;  // write end of the caller's pipe
@@ -182,8 +184,15 @@ void JoinCgroups(const ChildContext& ctx) {
   }
 }
 
-// The private /dev and /etc/hosts, in the agent's new mount namespace.
+// The scratch disk, the private /dev and /etc/hosts, in the agent's new
+// mount namespace. The scratch disk first: its device is found through the
+// host's /dev, which the private /dev then hides.
 void MountSandbox(const ChildContext& ctx) {
+  if (ctx.scratch_device != nullptr &&
+      mount(ctx.scratch_device, ctx.scratch_mount, "ext4", MS_NOSUID | MS_NODEV,
+            nullptr) != 0) {
+    Fail(ctx, "mount the scratch disk on ", ctx.scratch_mount, errno);
+  }
   const char* step = "";
   if (ctx.hosts_file != nullptr && MountHostsFile(ctx.hosts_file, &step) != 0) {
     Fail(ctx, step, "", errno);
@@ -365,6 +374,10 @@ ChildContext Prepare(const DetachedLaunchSpec& spec) {
   if (spec.network) ctx.network = &*spec.network;
   if (!spec.hosts_file.empty()) ctx.hosts_file = spec.hosts_file.c_str();
   if (spec.private_dev) ctx.private_dev = &*spec.private_dev;
+  if (!spec.scratch_device.empty()) {
+    ctx.scratch_device = spec.scratch_device.c_str();
+    ctx.scratch_mount = spec.scratch_mount.c_str();
+  }
   ctx.pid_path = spec.work_dir + "/" + kShimPidFile;
   ctx.exit_path = spec.work_dir + "/" + kShimExitFile;
   struct rlimit lim;

@@ -16,8 +16,9 @@
 //                           └─ agent (pid 1 of a new PID namespace):
 //                                joins the cgroups, unshares mount/UTS/IPC,
 //                                sets the hostname, makes / private
-//                                recursively, mounts the private /dev and
-//                                /etc/hosts (sandbox_mounts.h), a fresh
+//                                recursively, mounts the scratch disk,
+//                                the private /dev and /etc/hosts
+//                                (sandbox_mounts.h), a fresh
 //                                /proc, stdin /dev/null, stdout+stderr
 //                                appended to output_path, every other fd
 //                                closed, its own process group, chdir
@@ -57,6 +58,11 @@ struct DetachedLaunchSpec {
   std::string hosts_file;
   // A private /dev (sandbox_mounts.h) when set.
   std::optional<PrivateDevPlan> private_dev;
+  // When set: the ext4 on this block device (a LoopDevice the caller holds
+  // until LaunchDetached returns) is mounted at `scratch_mount` (nosuid,
+  // nodev) in the agent's mount namespace only.
+  std::string scratch_device;
+  std::string scratch_mount;
 };
 
 // Starts `spec` and returns once the agent has exec'd (or failed to) and

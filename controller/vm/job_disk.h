@@ -27,6 +27,10 @@ inline constexpr char kGuestStorageRoot[] = "/scratch/storage";
 inline constexpr char kGuestRunRoot[] = "/run/containers";
 inline constexpr char kJobDiskLabel[] = "kiln-job";
 inline constexpr char kScratchDiskLabel[] = "kiln-scratch";
+// Both drivers' scratch disk image in the VM's directory (the process driver
+// loop-mounts it for the build's storage), and how long its mkfs may take.
+inline constexpr char kScratchImage[] = "scratch.img";
+inline constexpr std::chrono::seconds kMkfsTimeout{60};
 
 struct JobDiskLayout {
   AgentJob guest_job;  // written as job.json at the disk's root

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -12,6 +14,8 @@
 #include "controller/base/files.h"
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/detached_launch.h"
+#include "controller/vm/job_disk.h"
+#include "controller/vm/loop_device.h"
 #include "controller/vm/poll.h"
 #include "controller/vm/proc_identity.h"
 #include "controller/vm/sandbox_mounts.h"
@@ -107,6 +111,16 @@ StatusOr<std::unique_ptr<ProcessDriver>> ProcessDriver::New(Options options,
         "(--unsafe-builder-host-network): a RUN step reaches kilnd, the "
         "registry and everything the host reaches");
   }
+  if (options.scratch_mib > 0 &&
+      access("/dev/loop-control", R_OK | W_OK) != 0) {
+    return FailedPreconditionError(
+        "process driver: this host offers no loop devices "
+        "(/dev/loop-control: " +
+        std::string(std::strerror(errno)) +
+        ") for the builders' scratch disks. Run kilnd as root on a host "
+        "with the loop module, or keep build storage in the data dir, "
+        "unbounded, with --builder-scratch-mib=0");
+  }
   CgroupHost cgroups = CgroupHost::Detect(options.cgroup_parent);
   std::string where;
   for (const auto& [controller, dir] : cgroups.parents()) {
@@ -194,11 +208,39 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
   // On failure Create's DeleteLocked removes the cgroup (vm.json has it).
   ASSIGN_OR_RETURN(DetachedLaunchSpec launch,
                    LaunchSpec(name, dir, spec, cgroup));
+  // Held until the agent has mounted it (LaunchDetached returns after the
+  // exec); from then on the mount keeps the device, and the kernel
+  // releases it when the builder's mount namespace goes.
+  std::unique_ptr<LoopDevice> scratch;
+  if (options_.scratch_mib > 0) {
+    ASSIGN_OR_RETURN(scratch, MakeScratchDisk(dir));
+    launch.scratch_device = scratch->path();
+    launch.scratch_mount = spec.job.storage_root.empty()
+                               ? dir + "/storage"
+                               : spec.job.storage_root;
+    std::error_code ec;
+    fs::create_directories(launch.scratch_mount, ec);
+    if (ec) {
+      return InternalError("cannot create " + launch.scratch_mount + ": " +
+                           ec.message());
+    }
+  }
   ASSIGN_OR_RETURN(ShimPidRecord pids, LaunchDetached(launch));
   logger_->info("[vm {}] started for {}: agent pid {}, shim pid {}, cgroup {}",
                 name, spec.owner_key, pids.agent.pid, pids.shim.pid,
                 cgroup.dirs.empty() ? "none" : cgroup.dirs.front());
   return OkStatus();
+}
+
+StatusOr<std::unique_ptr<LoopDevice>> ProcessDriver::MakeScratchDisk(
+    const std::string& dir) {
+  const std::string image = dir + "/" + kScratchImage;
+  // A new inode, never one an earlier builder's loop device may still hold.
+  std::error_code ec;
+  fs::remove(image, ec);
+  RETURN_IF_ERROR(MakeExt4Disk(image, options_.scratch_mib << 20,
+                               kScratchDiskLabel, "", kMkfsTimeout));
+  return LoopDevice::Attach(image);
 }
 
 StatusOr<DetachedLaunchSpec> ProcessDriver::LaunchSpec(const std::string& name,

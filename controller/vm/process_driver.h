@@ -38,6 +38,7 @@
 #include "controller/vm/cgroup_host.h"
 #include "controller/vm/detached_launch.h"
 #include "controller/vm/keyed_mutex.h"
+#include "controller/vm/loop_device.h"
 #include "controller/vm/proc_identity.h"
 #include "controller/vm/registry_relay.h"
 #include "controller/vm/vm_driver.h"
@@ -60,6 +61,12 @@ class ProcessDriver final : public VmDriver {
     bool network_sandbox = true;
     // Bounds of each VM's registry relay.
     RelayLimits relay_limits;
+    // Size of each VM's scratch disk, which holds the build's storage (image
+    // layers, containers): a sparse file in the VM's directory with its own
+    // ext4, loop-mounted in the builder's mount namespace only, so a build
+    // can fill its scratch disk but not the file system of kiln.db.
+    // 0: no scratch disk; build storage goes to the data dir, unbounded.
+    int64_t scratch_mib = 10240;
     // Where to log; nullptr = spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger;
   };
@@ -67,7 +74,8 @@ class ProcessDriver final : public VmDriver {
   // Named New, not Create, so it is not confused with VmDriver::Create.
   // InvalidArgument when agent_path is not an executable file; Internal
   // when state_dir cannot be created; FailedPrecondition when
-  // network_sandbox is set and this host refuses network namespaces. Never
+  // network_sandbox is set and this host refuses network namespaces, or
+  // scratch_mib > 0 and it has no loop devices (/dev/loop-control). Never
   // fails for lack of cgroups: then it logs one warning and VMs run without
   // enforced limits. Keeps a
   // reference to `clock` (timestamps and deadlines), which must outlive
@@ -111,6 +119,9 @@ class ProcessDriver final : public VmDriver {
   // REQUIRES (all *Locked): the name's KeyedMutex lock is held.
   StatusOr<VmInfo> InspectLocked(const std::string& name);
   Status StartLocked(const std::string& name, const VmSpec& spec);
+  // A fresh scratch disk image in `dir` (options_.scratch_mib), attached
+  // to a loop device.
+  StatusOr<std::unique_ptr<LoopDevice>> MakeScratchDisk(const std::string& dir);
   // The launch of VM `name` in `dir`: argv, environment, sandbox.
   StatusOr<DetachedLaunchSpec> LaunchSpec(const std::string& name,
                                           const std::string& dir,

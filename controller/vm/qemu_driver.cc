@@ -38,13 +38,11 @@ constexpr char kQemuOutputFile[] = "qemu.log";
 constexpr char kQmpSocket[] = "qmp.sock";
 constexpr char kCmdSocket[] = "cmd.sock";
 constexpr char kJobImage[] = "job.img";
-constexpr char kScratchImage[] = "scratch.img";
 constexpr char kJobContentsDir[] = "job";
 // Files of an earlier, interrupted Create that a new one must not inherit.
 constexpr const char* kQemuStaleFiles[] = {kShimPidFile, kShimExitFile,
                                            kCtlFile,     kConsoleFile,
                                            kQmpSocket,   kCmdSocket};
-constexpr std::chrono::milliseconds kMkfsTimeout{60000};
 constexpr std::chrono::milliseconds kQmpCallTimeout{2000};
 constexpr std::chrono::milliseconds kQuitTimeout{5000};
 // After SIGTERM (QMP did not end QEMU), how long before SIGKILL.

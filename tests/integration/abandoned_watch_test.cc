@@ -27,6 +27,14 @@
 namespace kiln::testing {
 namespace {
 
+#if defined(KILN_ADDRESS_SANITIZER)
+// ASan's quarantine keeps freed memory on purpose: RSS never settles, so
+// waiting for it would only cost time.
+constexpr bool kRssSettles = false;
+#else
+constexpr bool kRssSettles = true;
+#endif
+
 constexpr char kBuilds[] = "/apis/kiln.dev/v1/namespaces/default/builds";
 
 int64_t RssKiB(pid_t pid) {
@@ -114,7 +122,7 @@ TEST(AbandonedWatchTest, FiveHundredAbandonedWatchesGiveMemoryBack) {
     for (int i = 0; i < 20; ++i) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
       settled = RssKiB(pid);
-      if (i >= 5 && settled <= baseline + 16 * 1024) break;
+      if (i >= 5 && (!kRssSettles || settled <= baseline + 16 * 1024)) break;
     }
     return std::make_pair(peak, settled);
   };

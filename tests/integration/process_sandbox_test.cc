@@ -3,7 +3,8 @@
 // real kiln-agent and buildah, the embedded registry. A Dockerfile RUN step
 // probes kilnd's API port, a TCP listener this test runs on the host (which
 // counts the connections it accepts) and the registry: only the registry
-// answers, and the image is pushed through the sandbox's registry relay.
+// answers, and the image is pushed through the sandbox's registry relay. The
+// same step tries to write more than its scratch disk holds.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -140,10 +141,11 @@ class ProcessSandboxTest : public ::testing::Test {
 
   void Start(const std::string& registry) {
     registry_ = registry;
-    kilnd_ = Kilnd::Start({"--driver", "process", "--embedded-registry",
-                           registry_, "--capacity-cpus", "2",
-                           "--capacity-memory", "4Gi", "--max-builds", "2"},
-                          dir_);
+    kilnd_ =
+        Kilnd::Start({"--driver", "process", "--embedded-registry", registry_,
+                      "--capacity-cpus", "2", "--capacity-memory", "4Gi",
+                      "--max-builds", "2", "--builder-scratch-mib", "160"},
+                     dir_);
     ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
   }
 
@@ -169,7 +171,10 @@ TEST_F(ProcessSandboxTest, RunStepReachesOnlyTheRegistry) {
   if (!host_ip.empty()) run += Probe(host_ip, lport, "listener-host-ip");
   run += "if wget -q -O /dev/null http://127.0.0.1:" + reg_port +
          "/v2/; then r=open; else r=closed; fi; echo PROBE_registry=$r; "
-         "d=$(ls /dev | tr '\\n' ' '); echo PROBE_dev=$d";
+         "d=$(ls /dev | tr '\\n' ' '); echo PROBE_dev=$d; "
+         // More than the 160 MiB scratch disk the build's storage is on.
+         "if dd if=/dev/zero of=/fill bs=1M count=320 2>/dev/null; "
+         "then r=fits; else r=full; fi; rm -f /fill; echo PROBE_disk=$r";
   Apply(ProbeManifest("probe", run));
 
   nlohmann::json b =
@@ -181,6 +186,7 @@ TEST_F(ProcessSandboxTest, RunStepReachesOnlyTheRegistry) {
     EXPECT_THAT(log, HasSubstr("PROBE_listener-host-ip=closed")) << log;
   }
   EXPECT_THAT(log, HasSubstr("PROBE_registry=open")) << log;
+  EXPECT_THAT(log, HasSubstr("PROBE_disk=full")) << log;
   EXPECT_EQ(listener.accepted(), 0);
   // The push went through the relay too.
   EXPECT_THAT(b.value("/status/image/digest"_json_pointer, ""),

@@ -126,8 +126,8 @@ TEST_F(TenancyTest, SourcesAreScopedToTheNamespaceTheyWereUploadedInto) {
             201);
 }
 
-// What kubectl auth can-i asks, as JSON (stock kubectl sends it as protobuf,
-// which Kiln does not decode: see docs/security.md).
+// What kubectl auth can-i asks, as JSON (stock kubectl sends protobuf: the
+// next test).
 TEST_F(TenancyTest, SelfSubjectAccessReviewAnswersWithThePolicy) {
   const auto review = [&](const std::string& token, const std::string& verb,
                           const std::string& ns,
@@ -156,11 +156,49 @@ TEST_F(TenancyTest, SelfSubjectAccessReviewAnswersWithThePolicy) {
       review(kAliceToken, "update", "team-a", "status")["status"]["allowed"],
       false);
   EXPECT_EQ(review("", "list", "")["status"]["allowed"], true);  // admin
-  HttpResult protobuf =
+  // A protobuf body that is not a review is refused, naming why.
+  HttpResult protobuf = Request(
+      kAliceToken, "POST",
+      "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      std::string("k8s\0\xff\xff", 6), "application/vnd.kubernetes.protobuf");
+  EXPECT_EQ(protobuf.code, 400) << protobuf.body;
+  EXPECT_THAT(protobuf.body, HasSubstr("runtime.Unknown"));
+  HttpResult cbor =
       Request(kAliceToken, "POST",
               "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-              std::string("k8s\0", 4), "application/vnd.kubernetes.protobuf");
-  EXPECT_EQ(protobuf.code, 415) << protobuf.body;
+              "\xd9\xd9\xf7", "application/cbor");
+  EXPECT_EQ(cbor.code, 415) << cbor.body;
+}
+
+// Stock `kubectl auth can-i` (it sends the review as protobuf): the answer
+// and the exit code follow the same policy as the requests themselves.
+TEST_F(TenancyTest, KubectlAuthCanIAnswersWithThePolicy) {
+  const auto can_i = [&](const std::string& token,
+                         const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"--token", token, "auth", "can-i"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return kilnd_->Kubectl(argv);
+  };
+  CommandResult yes =
+      can_i(kAliceToken, {"create", "builds.kiln.dev", "-n", "team-a"});
+  EXPECT_EQ(yes.exit_code, 0) << yes.out << yes.err;
+  EXPECT_EQ(yes.out, "yes\n") << yes.err;
+  CommandResult no =
+      can_i(kAliceToken, {"delete", "builds.kiln.dev", "-n", "team-b"});
+  EXPECT_EQ(no.exit_code, 1) << no.out << no.err;
+  // kubectl prints the review's reason after "no - ".
+  EXPECT_THAT(no.out, ::testing::StartsWith("no - "));
+  EXPECT_THAT(no.out, HasSubstr("kiln:namespace:team-b"));
+  CommandResult status = can_i(
+      kBobToken,
+      {"update", "builds.kiln.dev", "--subresource=status", "-n", "team-b"});
+  EXPECT_EQ(status.exit_code, 1) << status.out << status.err;
+  EXPECT_THAT(status.out, HasSubstr("kiln:controllers"));
+  CommandResult admin =
+      can_i(kilnd_->AdminToken(), {"list", "builds.kiln.dev", "-A"});
+  EXPECT_EQ(admin.out, "yes\n") << admin.err;
+  CommandResult path = can_i(kBobToken, {"get", "/healthz"});
+  EXPECT_EQ(path.exit_code, 0) << path.out << path.err;
 }
 
 }  // namespace

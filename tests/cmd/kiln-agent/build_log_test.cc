@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,6 +13,7 @@
 #include "controller/logs/log_cap.h"
 #include "tests/cmd/kiln-agent/agent_test_util.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/tiny_filesystem.h"
 
 namespace kiln {
 namespace {
@@ -44,6 +46,33 @@ class BuildLogTest : public ::testing::Test {
 
 TEST_F(BuildLogTest, WithoutCapKeepsEveryLine) {
   EXPECT_EQ(WriteCapped("a.log", 0, {"one", "two"}), "one\ntwo\n");
+}
+
+// A full disk (issue 12 item 11, the log directory): the append that does
+// not fit fails, the log keeps whole lines only, and appends resume once
+// space returns. tmpfs mounted by the test (root only).
+TEST_F(BuildLogTest, FullDiskLeavesWholeLinesAndAppendsResume) {
+  testing::TinyFilesystem tiny(64 << 10);
+  if (!tiny.why_not().empty()) GTEST_SKIP() << tiny.why_not();
+  std::ofstream(tiny.Path("filler")) << std::string(40 << 10, 'f');
+  auto log = LogFile::Open(tiny.Path("build.log"));
+  ASSERT_THAT(log, IsOk());
+  const std::string line(1000, 'x');
+  int appended = 0;
+  Status failed = OkStatus();
+  while (failed.ok() && appended < 1000) {
+    failed = (*log)->Append(line);
+    if (failed.ok()) ++appended;
+  }
+  EXPECT_THAT(failed, StatusIs(StatusCode::kInternal,
+                               ::testing::HasSubstr("build.log")));
+  std::string want;
+  for (int i = 0; i < appended; ++i) want += line + "\n";
+  EXPECT_EQ(Slurp(tiny.Path("build.log")), want);
+
+  ASSERT_EQ(std::remove(tiny.Path("filler").c_str()), 0);
+  EXPECT_THAT((*log)->Append("after"), IsOk());
+  EXPECT_EQ(Slurp(tiny.Path("build.log")), want + "after\n");
 }
 
 TEST_F(BuildLogTest, StopsAtTheCapWithTheMarker) {

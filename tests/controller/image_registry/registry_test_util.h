@@ -15,31 +15,11 @@
 #include <string>
 #include <thread>
 
+#include "tests/testing/temp_dir.h"
+
 namespace kiln {
 
-// A fresh directory under $TMPDIR, removed with everything in it on
-// destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kiln-registry-XXXXXX")
-            .string();
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-    EXPECT_FALSE(path_.empty());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 // Binds 127.0.0.1:0 and returns the socket (listening when `listen`).
 inline int BindLoopback(bool listen_now) {

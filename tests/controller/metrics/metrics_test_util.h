@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "tests/testing/temp_dir.h"
+
 namespace kiln::testing {
 
 // The value of the sample whose line starts with `series` followed by a
@@ -30,35 +32,6 @@ inline std::optional<double> Sample(const std::string& text,
   }
   return std::nullopt;
 }
-
-// A fresh empty directory under the test temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "kiln-metrics-XXXXXX")
-            .string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
-  // Writes `text` to path()/relative, creating parent directories.
-  void Write(const std::string& relative, const std::string& text) const {
-    std::filesystem::path p = std::filesystem::path(path_) / relative;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-  }
-
- private:
-  std::string path_;
-};
 
 // Path of an executable found on PATH, or nullopt.
 inline std::optional<std::string> FindOnPath(const std::string& name) {

@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <sys/mount.h>
 
 #include <atomic>
 #include <cerrno>
@@ -23,6 +22,7 @@
 
 #include "controller/store/sqlite_store.h"
 #include "tests/controller/store/store_test_util.h"
+#include "tests/testing/tiny_filesystem.h"
 
 namespace kiln {
 namespace {
@@ -30,29 +30,7 @@ namespace {
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
-// A tmpfs of `bytes` mounted on a fresh directory; unmounted on destruction.
-class TinyFilesystem {
- public:
-  explicit TinyFilesystem(size_t bytes) {
-    const std::string options = "size=" + std::to_string(bytes) + ",mode=0700";
-    if (::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, options.c_str()) !=
-        0) {
-      why_not_ = std::string("cannot mount a tmpfs (needs root): ") +
-                 std::strerror(errno);
-    }
-  }
-  ~TinyFilesystem() {
-    if (why_not_.empty()) ::umount2(dir_.path().c_str(), MNT_DETACH);
-  }
-  const std::string& why_not() const { return why_not_; }
-  std::string Path(const std::string& name) const {
-    return (dir_.path() / name).string();
-  }
-
- private:
-  ScopedTempDir dir_;
-  std::string why_not_;
-};
+using testing::TinyFilesystem;
 
 std::string IntegrityCheck(const std::string& db_path) {
   sqlite3* db = nullptr;

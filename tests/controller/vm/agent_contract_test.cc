@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace kiln {
 namespace {
@@ -35,18 +36,7 @@ AgentJob SampleJob() {
   return job;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/kiln-contract-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 TEST(AgentContractTest, JobRoundTrips) {
   const AgentJob job = SampleJob();

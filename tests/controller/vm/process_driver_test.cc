@@ -10,12 +10,15 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -82,10 +85,12 @@ class ProcessDriverTest : public ::testing::Test {
   }
 
   StatusOr<std::unique_ptr<ProcessDriver>> NewDriver(
-      const std::string& agent = kiln::testing::kFakeAgentPath) {
+      const std::string& agent = kiln::testing::kFakeAgentPath,
+      int64_t scratch_mib = 64) {
     ProcessDriver::Options options;
     options.state_dir = state_dir_;
     options.agent_path = agent;
+    options.scratch_mib = scratch_mib;
     return ProcessDriver::New(options, clock_);
   }
 
@@ -512,6 +517,51 @@ TEST_F(ProcessDriverTest, PidsLimitIsSet) {
   }
   EXPECT_EQ(Trim(pids_max), "1024");
   Release(name);
+}
+
+// The loop devices whose backing file is `image` (as the kernel names it,
+// with " (deleted)" once unlinked).
+std::vector<std::string> LoopsBackedBy(const std::string& image) {
+  std::vector<std::string> loops;
+  std::error_code ec;
+  for (fs::directory_iterator it("/sys/block", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string backing =
+        Trim(ReadFile(it->path().string() + "/loop/backing_file"));
+    if (backing.rfind(image, 0) == 0) {
+      loops.push_back(it->path().filename().string());
+    }
+  }
+  return loops;
+}
+
+// The build's storage lives on the VM's own scratch disk, mounted in the
+// builder's mount namespace only, of the configured size; the kernel
+// releases its loop device once the VM is deleted.
+TEST_F(ProcessDriverTest, BuildStorageIsABoundedScratchDiskOfItsOwn) {
+  const std::string name = Name("scratch");
+  ASSERT_OK(driver_->Create(name, Spec(name, UntilReleased(name))));
+  const std::string dir = driver_->WorkDir(name);
+  const std::string storage = dir + "/storage";
+  const std::string agent_proc =
+      "/proc/" + std::to_string(Pids(name).agent.pid);
+  EXPECT_THAT(ReadFile(agent_proc + "/mountinfo"),
+              HasSubstr(" " + storage + " "));
+  EXPECT_THAT(ReadFile("/proc/self/mountinfo"),
+              Not(HasSubstr(" " + storage + " ")))
+      << "the scratch disk must not be mounted in the host's namespace";
+  struct statvfs st {};
+  ASSERT_EQ(statvfs((agent_proc + "/root" + storage).c_str(), &st), 0)
+      << std::strerror(errno);
+  const double mib = static_cast<double>(st.f_blocks) * st.f_frsize / (1 << 20);
+  EXPECT_GT(mib, 48);
+  EXPECT_LE(mib, 64);
+  const std::string image = dir + "/scratch.img";
+  EXPECT_THAT(LoopsBackedBy(image), Not(IsEmpty()));
+
+  ASSERT_OK(driver_->Delete(name, std::chrono::milliseconds(0)));
+  EXPECT_TRUE(Eventually([&] { return LoopsBackedBy(image).empty(); }))
+      << "loop device still attached to " << image;
 }
 
 TEST_F(ProcessDriverTest, UnsupportedRegistryAddressFailsCreateClearly) {
