@@ -17,6 +17,7 @@
 
 #include "cmd/kilnctl/dockerignore.h"
 #include "controller/base/files.h"
+#include "controller/base/scoped_fd.h"
 
 // The ustar/pax headers are written here rather than by running `tar`: the
 // agent can rely on GNU tar inside its VM, but kilnctl runs on users'
@@ -313,18 +314,6 @@ class HashingFile {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md_;
   std::string buffer_;
   uint64_t bytes_ = 0;
-};
-
-// Closes a descriptor when it goes out of scope.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() { close(fd_); }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-
- private:
-  const int fd_;
 };
 
 // Appends the file's `size` bytes, failing if it is not that file any more.

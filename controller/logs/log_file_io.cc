@@ -9,18 +9,6 @@
 
 namespace kiln {
 
-ScopedFd::~ScopedFd() {
-  if (fd_ >= 0) close(fd_);
-}
-
-ScopedFd& ScopedFd::operator=(ScopedFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = other.release();
-  }
-  return *this;
-}
-
 Status ErrnoError(const std::string& what, const std::string& path, int err) {
   return InternalError(what + " " + path + ": " + std::strerror(err));
 }

@@ -1,10 +1,10 @@
-// Small POSIX file helpers shared by the log library: an owning descriptor
-// and positional reads that report errors as Status. The log library works
+// Small POSIX file helpers shared by the log library: positional reads that
+// report errors as Status (the owning descriptor is controller/base's
+// ScopedFd). The log library works
 // on real files under the logs directory; tests point it at a temp dir (the
 // directory is the seam, as leveldb's PosixEnv tests do).
 //
-// ScopedFd is thread-compatible; the functions are thread-safe (positional
-// reads share no file offset).
+// The functions are thread-safe (positional reads share no file offset).
 #pragma once
 
 #include <cstddef>
@@ -12,31 +12,9 @@
 #include <string>
 
 #include "api_types/status.h"
+#include "controller/base/scoped_fd.h"
 
 namespace kiln {
-
-// Owns a file descriptor; closes it on destruction. Move-only.
-class ScopedFd {
- public:
-  ScopedFd() = default;
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd();
-  ScopedFd(ScopedFd&& other) noexcept : fd_(other.release()) {}
-  ScopedFd& operator=(ScopedFd&& other) noexcept;
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Opens `path` read-only. NotFound when it does not exist, Internal on other
 // errors.

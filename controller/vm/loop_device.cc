@@ -9,6 +9,8 @@
 #include <cstring>
 #include <utility>
 
+#include "controller/base/scoped_fd.h"
+
 namespace kiln {
 namespace {
 
@@ -20,29 +22,13 @@ std::string Errno(const std::string& what, int err) {
   return what + ": " + std::strerror(err);
 }
 
-// RAII for the descriptors Attach opens on the way.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Attach(
     const std::string& image) {
-  Fd file(open(image.c_str(), O_RDWR | O_CLOEXEC));
+  ScopedFd file(open(image.c_str(), O_RDWR | O_CLOEXEC));
   if (file.get() < 0) return InternalError(Errno("open " + image, errno));
-  Fd control(open("/dev/loop-control", O_RDWR | O_CLOEXEC));
+  ScopedFd control(open("/dev/loop-control", O_RDWR | O_CLOEXEC));
   if (control.get() < 0) {
     return UnavailableError(
         Errno("this host offers no loop devices (/dev/loop-control)", errno));
@@ -54,7 +40,7 @@ StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Attach(
       return UnavailableError(Errno("no free loop device", errno));
     }
     std::string path = "/dev/loop" + std::to_string(n);
-    Fd device(open(path.c_str(), O_RDWR | O_CLOEXEC));
+    ScopedFd device(open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (device.get() < 0) {
       last_error = errno;
       continue;

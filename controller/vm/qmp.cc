@@ -8,25 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "controller/base/scoped_fd.h"
+
 namespace kiln {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-// An fd closed on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int RemainingMs(SteadyClock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -112,7 +99,7 @@ StatusOr<nlohmann::json> QmpExecute(const std::string& socket_path,
                                     std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;
   ASSIGN_OR_RETURN(int raw, Connect(socket_path));
-  Fd fd(raw);
+  ScopedFd fd(raw);
   std::string buffer;
   RETURN_IF_ERROR(ReadReply(fd.get(), buffer, true, deadline).status());
   RETURN_IF_ERROR(
@@ -126,7 +113,7 @@ StatusOr<nlohmann::json> QmpExecute(const std::string& socket_path,
 Status SendSocketLine(const std::string& socket_path, const std::string& line,
                       std::chrono::milliseconds timeout) {
   ASSIGN_OR_RETURN(int raw, Connect(socket_path));
-  Fd fd(raw);
+  ScopedFd fd(raw);
   return WriteAll(fd.get(), line + "\n", SteadyClock::now() + timeout);
 }
 
