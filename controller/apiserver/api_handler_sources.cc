@@ -34,7 +34,7 @@ bool IsSourceBodyType(const std::string& content_type) {
   if (content_type.empty()) return true;
   const std::optional<MediaType> type = ParseMediaType(content_type);
   if (!type) return false;
-  const std::string name = type->type + "/" + type->subtype;
+  const std::string name = type->Essence();
   const auto& types = SourceBodyTypes();
   return std::find(types.begin(), types.end(), name) != types.end();
 }

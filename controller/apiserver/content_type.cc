@@ -180,7 +180,7 @@ std::optional<BodyType> RequestBodyType(std::string_view method,
   }
   std::optional<MediaType> m = ParseMediaType(content_type);
   if (!m) return std::nullopt;
-  const std::string essence = m->type + "/" + m->subtype;
+  const std::string essence = m->Essence();
   if (patch) {
     if (essence == kJsonPatch) return BodyType::kJsonPatch;
     if (essence == kMergePatch) return BodyType::kMergePatch;
@@ -194,7 +194,7 @@ std::optional<BodyType> RequestBodyType(std::string_view method,
 
 bool IsMediaType(std::string_view content_type, std::string_view essence) {
   std::optional<MediaType> m = ParseMediaType(content_type);
-  return m && m->type + "/" + m->subtype == essence;
+  return m && m->Essence() == essence;
 }
 
 std::vector<std::string> AcceptedBodyTypes(std::string_view method) {

@@ -37,6 +37,8 @@ struct MediaType {
 
   // The parameter `name`, or "".
   std::string Param(const std::string& name) const;
+  // "type/subtype", without parameters.
+  std::string Essence() const { return type + "/" + subtype; }
 };
 
 // Parses one media type. nullopt when malformed (no "/", empty type or

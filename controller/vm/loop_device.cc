@@ -9,8 +9,6 @@
 #include <cstring>
 #include <utility>
 
-#include "controller/base/scoped_fd.h"
-
 namespace kiln {
 namespace {
 
@@ -53,7 +51,7 @@ StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Attach(
                  image.c_str(), LO_NAME_SIZE - 1);
     if (ioctl(device.get(), LOOP_CONFIGURE, &config) == 0) {
       return std::unique_ptr<LoopDevice>(
-          new LoopDevice(std::move(path), device.release()));
+          new LoopDevice(std::move(path), std::move(device)));
     }
     last_error = errno;
     if (last_error == EPERM || last_error == EACCES) {
@@ -65,7 +63,5 @@ StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Attach(
   return InternalError(
       Errno("cannot attach " + image + " to a loop device", last_error));
 }
-
-LoopDevice::~LoopDevice() { close(fd_); }
 
 }  // namespace kiln

@@ -11,8 +11,10 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "api_types/status.h"
+#include "controller/base/scoped_fd.h"
 
 namespace kiln {
 
@@ -24,7 +26,7 @@ class LoopDevice {
   static StatusOr<std::unique_ptr<LoopDevice>> Attach(const std::string& image);
 
   // Closes the descriptor: the device detaches now unless it is mounted.
-  ~LoopDevice();
+  ~LoopDevice() = default;
   LoopDevice(const LoopDevice&) = delete;
   LoopDevice& operator=(const LoopDevice&) = delete;
 
@@ -32,10 +34,11 @@ class LoopDevice {
   const std::string& path() const { return path_; }
 
  private:
-  LoopDevice(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  LoopDevice(std::string path, ScopedFd fd)
+      : path_(std::move(path)), fd_(std::move(fd)) {}
 
   const std::string path_;
-  const int fd_;
+  const ScopedFd fd_;
 };
 
 }  // namespace kiln

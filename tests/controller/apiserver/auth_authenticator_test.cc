@@ -12,8 +12,9 @@
 #include "controller/apiserver/http.h"
 #include "controller/apiserver/user_info.h"
 #include "controller/base/files.h"
-#include "tests/controller/apiserver/auth_test_temp_dir.h"
+#include "tests/controller/apiserver/file_mode.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace kiln {
 namespace {
@@ -118,9 +119,9 @@ TEST(AuthenticatorTest, AnonymousFactoryAdmitsOnlyCredentialLessRequests) {
 }
 
 TEST(AuthenticatorTest, LoadAuthenticatorReadsTokenFile) {
-  AuthTestTempDir dir;
+  testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
-  const std::string path = dir.Path("tokens.csv");
+  const std::string path = dir.Sub("tokens.csv");
   ASSERT_OK(WriteFileAtomically(path, "file-token,carol,c1,kiln:users\n",
                                 kPrivateFileMode));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Authenticator> authn,
@@ -132,7 +133,7 @@ TEST(AuthenticatorTest, LoadAuthenticatorReadsTokenFile) {
   ASSERT_OK_AND_ASSIGN(authn, LoadAuthenticator(path, true));
   EXPECT_THAT(authn->Authenticate(HttpRequest()),
               IsOkAndHolds(Field(&UserInfo::name, "system:anonymous")));
-  EXPECT_THAT(LoadAuthenticator(dir.Path("missing.csv")),
+  EXPECT_THAT(LoadAuthenticator(dir.Sub("missing.csv")),
               StatusIs(StatusCode::kNotFound));
 }
 

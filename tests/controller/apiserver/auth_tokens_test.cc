@@ -10,8 +10,9 @@
 
 #include "api_types/status.h"
 #include "controller/base/files.h"
-#include "tests/controller/apiserver/auth_test_temp_dir.h"
+#include "tests/controller/apiserver/file_mode.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace kiln {
 namespace {
@@ -153,9 +154,9 @@ TEST(TokenTableTest, UnknownPrefixAndEmptyTokensAreNotFound) {
 }
 
 TEST(TokenTableTest, LoadTokenFileReadsFileAndPrefixesErrors) {
-  AuthTestTempDir dir;
+  testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
-  const std::string path = dir.Path("tokens.csv");
+  const std::string path = dir.Sub("tokens.csv");
   ASSERT_OK(WriteFileAtomically(path, "tok,alice,1\n", kPrivateFileMode));
   ASSERT_OK_AND_ASSIGN(TokenTable table, LoadTokenFile(path));
   EXPECT_NE(table.Find("tok"), nullptr);
@@ -164,7 +165,7 @@ TEST(TokenTableTest, LoadTokenFileReadsFileAndPrefixesErrors) {
   EXPECT_THAT(LoadTokenFile(path),
               StatusIs(StatusCode::kInvalidArgument,
                        AllOf(HasSubstr(path), HasSubstr("line 1"))));
-  EXPECT_THAT(LoadTokenFile(dir.Path("missing.csv")),
+  EXPECT_THAT(LoadTokenFile(dir.Sub("missing.csv")),
               StatusIs(StatusCode::kNotFound));
 }
 

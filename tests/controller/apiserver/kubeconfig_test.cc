@@ -24,8 +24,9 @@
 #include "api_types/status.h"
 #include "controller/apiserver/tls_certs.h"
 #include "controller/base/files.h"
-#include "tests/controller/apiserver/auth_test_temp_dir.h"
+#include "tests/controller/apiserver/file_mode.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace kiln {
 namespace {
@@ -132,9 +133,9 @@ TEST(KubeconfigTest, ValuesCannotInjectStructure) {
 }
 
 TEST(KubeconfigTest, WriteIsPrivateAndReplacesOldFile) {
-  AuthTestTempDir dir;
+  testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
-  const std::string path = dir.Path("kubeconfig");
+  const std::string path = dir.Sub("kubeconfig");
   ASSERT_OK(WriteKubeconfig(path, "old"));
   const std::string text = RenderKubeconfig(TlsParams());
   ASSERT_OK(WriteKubeconfig(path, text));
@@ -143,8 +144,8 @@ TEST(KubeconfigTest, WriteIsPrivateAndReplacesOldFile) {
 }
 
 TEST(KubeconfigTest, WriteIntoMissingDirectoryFails) {
-  AuthTestTempDir dir;
-  EXPECT_THAT(WriteKubeconfig(dir.Path("missing/kubeconfig"), "x"),
+  testing::TempDir dir;
+  EXPECT_THAT(WriteKubeconfig(dir.Sub("missing/kubeconfig"), "x"),
               StatusIs(StatusCode::kInternal, HasSubstr("missing/kubeconfig")));
 }
 
@@ -156,7 +157,7 @@ class KubectlConfigViewTest : public ::testing::Test {
                    << "stock kubectl reads the kubeconfig";
     }
     ASSERT_FALSE(dir_.path().empty());
-    path_ = dir_.Path("kubeconfig");
+    path_ = dir_.Sub("kubeconfig");
     ASSERT_OK(WriteKubeconfig(path_, RenderKubeconfig(TlsParams())));
   }
 
@@ -169,7 +170,7 @@ class KubectlConfigViewTest : public ::testing::Test {
     return result.output;
   }
 
-  AuthTestTempDir dir_;
+  testing::TempDir dir_;
   std::string path_;
 };
 
@@ -286,7 +287,7 @@ class KubectlTlsTest : public ::testing::Test {
       GTEST_SKIP() << "the openssl tool is not installed; it serves TLS here";
     }
     ASSERT_FALSE(dir_.path().empty());
-    ASSERT_OK(EnsureTlsCertificates(dir_.Path("tls"), {}));
+    ASSERT_OK(EnsureTlsCertificates(dir_.Sub("tls"), {}));
     port_ = FreeLoopbackPort();
     ASSERT_NE(port_, 0);
   }
@@ -297,7 +298,7 @@ class KubectlTlsTest : public ::testing::Test {
     params.server_url = "https://" + host + ":" + std::to_string(port_);
     params.ca_pem = ca_pem;
     params.token = "unused";
-    const std::string path = dir_.Path("kubeconfig");
+    const std::string path = dir_.Sub("kubeconfig");
     EXPECT_OK(WriteKubeconfig(path, RenderKubeconfig(params)));
     return RunShell("env -u KUBECONFIG HOME='" + dir_.path() + "' " + kKubectl +
                     " --kubeconfig '" + path +
@@ -306,17 +307,17 @@ class KubectlTlsTest : public ::testing::Test {
 
   std::string CaPem() {
     StatusOr<std::string> pem =
-        ReadWholeFile(TlsFilesIn(dir_.Path("tls")).ca_cert);
+        ReadWholeFile(TlsFilesIn(dir_.Sub("tls")).ca_cert);
     EXPECT_OK(pem);
     return pem.ok() ? *pem : std::string();
   }
 
-  AuthTestTempDir dir_;
+  testing::TempDir dir_;
   int port_ = 0;
 };
 
 TEST_F(KubectlTlsTest, TrustsGeneratedCertificateThroughEmbeddedCa) {
-  OpensslServer server(TlsFilesIn(dir_.Path("tls")), port_);
+  OpensslServer server(TlsFilesIn(dir_.Sub("tls")), port_);
   ASSERT_TRUE(server.WaitReady());
   for (const char* host : {"localhost", "127.0.0.1"}) {
     const CommandResult result = GetRaw(host, CaPem());
@@ -326,11 +327,11 @@ TEST_F(KubectlTlsTest, TrustsGeneratedCertificateThroughEmbeddedCa) {
 }
 
 TEST_F(KubectlTlsTest, RefusesServerSignedByAnotherCa) {
-  OpensslServer server(TlsFilesIn(dir_.Path("tls")), port_);
+  OpensslServer server(TlsFilesIn(dir_.Sub("tls")), port_);
   ASSERT_TRUE(server.WaitReady());
-  ASSERT_OK(EnsureTlsCertificates(dir_.Path("other"), {}));
+  ASSERT_OK(EnsureTlsCertificates(dir_.Sub("other"), {}));
   StatusOr<std::string> other_ca =
-      ReadWholeFile(TlsFilesIn(dir_.Path("other")).ca_cert);
+      ReadWholeFile(TlsFilesIn(dir_.Sub("other")).ca_cert);
   ASSERT_OK(other_ca);
   const CommandResult result = GetRaw("localhost", *other_ca);
   EXPECT_NE(result.exit_code, 0);

@@ -16,8 +16,9 @@
 #include "controller/apiserver/tls_issuer.h"
 #include "controller/apiserver/tls_pem.h"
 #include "controller/base/files.h"
-#include "tests/controller/apiserver/auth_test_temp_dir.h"
+#include "tests/controller/apiserver/file_mode.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace kiln {
 namespace {
@@ -56,7 +57,7 @@ class TlsCertsTest : public ::testing::Test {
     return days;
   }
 
-  AuthTestTempDir dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(TlsCertsTest, FirstStartWritesFilesWithPrivateKeyModes) {
@@ -70,7 +71,7 @@ TEST_F(TlsCertsTest, FirstStartWritesFilesWithPrivateKeyModes) {
 }
 
 TEST_F(TlsCertsTest, CreatesMissingDirectoryPrivate) {
-  const std::string nested = dir_.Path("data/tls");
+  const std::string nested = dir_.Sub("data/tls");
   ASSERT_OK(EnsureTlsCertificates(nested, {}));
   EXPECT_EQ(FileMode(nested), 0700);
   EXPECT_EQ(FileMode(TlsFilesIn(nested).server_key), 0600);
@@ -214,8 +215,8 @@ TEST_F(TlsCertsTest, MalformedHostIsRejectedBeforeWritingAnything) {
 }
 
 TEST_F(TlsCertsTest, DirectoryThatIsAFileFails) {
-  ASSERT_OK(WriteFileAtomically(dir_.Path("file"), "x", kPublicFileMode));
-  EXPECT_THAT(EnsureTlsCertificates(dir_.Path("file"), {}),
+  ASSERT_OK(WriteFileAtomically(dir_.Sub("file"), "x", kPublicFileMode));
+  EXPECT_THAT(EnsureTlsCertificates(dir_.Sub("file"), {}),
               StatusIs(StatusCode::kInternal, HasSubstr("not a directory")));
 }
 
