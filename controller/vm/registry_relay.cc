@@ -5,8 +5,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "controller/vm/fixed_text.h"
 
@@ -53,7 +55,18 @@ struct RelayPipe {
   bool empty() const { return start == end; }
 };
 
-enum class RelaySlotState : char { kFree, kConnecting, kRelaying, kDraining };
+// kRefusing: the registry cannot be reached and the 502 waits in `down`
+// until the client has sent its request (an HTTP client that finds a
+// response before it wrote its request drops the connection instead of
+// reading it); kDraining: the 502 is sent, the rest of the request is read
+// and dropped.
+enum class RelaySlotState : char {
+  kFree,
+  kConnecting,
+  kRelaying,
+  kRefusing,
+  kDraining
+};
 
 struct RelaySlot {
   RelaySlotState state = RelaySlotState::kFree;
@@ -91,7 +104,10 @@ class RelayLoop {
  private:
   void Accept();
   void StartUpstream(RelaySlot& s);
+  // Readies the 502 for a client whose registry is unreachable.
   void FailUpstream(RelaySlot& s, int err);
+  // Sends the readied 502 once the client has sent something.
+  void Refuse(RelaySlot& s);
   void Step(RelaySlot& s, short client_events, short upstream_events);
   // Moves bytes from `from` to `to` through `pipe`; false on an error that
   // ends the connection.
@@ -155,7 +171,10 @@ int RelayLoop::Run(int stop_fd) {
       if (s.state == RelaySlotState::kFree) continue;
       short c = 0, u = 0;
       if (s.state == RelaySlotState::kConnecting) u = POLLOUT;
-      if (s.state == RelaySlotState::kDraining) c = POLLIN;
+      if (s.state == RelaySlotState::kDraining ||
+          s.state == RelaySlotState::kRefusing) {
+        c = POLLIN;
+      }
       if (s.state == RelaySlotState::kRelaying) {
         if (s.up.empty() && !s.up.eof) c |= POLLIN;
         if (!s.down.empty()) c |= POLLOUT;
@@ -241,9 +260,18 @@ void RelayLoop::FailUpstream(RelaySlot& s, int err) {
       .AddInt(static_cast<int64_t>(body.size()))
       .Add("\r\n\r\n")
       .Add(body.c_str());
+  const size_t n = std::min(response.size(), limits_.buffer_bytes);
+  std::memcpy(s.down.buf, response.c_str(), n);
+  s.down.start = 0;
+  s.down.end = n;
+  s.state = RelaySlotState::kRefusing;
+}
+
+void RelayLoop::Refuse(RelaySlot& s) {
+  Drain(s);  // the start of the request; closes the slot on EOF or error
+  if (s.state != RelaySlotState::kRefusing || s.drained == 0) return;
   // A fresh socket's send buffer holds this; if not, the client gets less.
-  (void)!send(s.client, response.c_str(), response.size(),
-              MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)!send(s.client, s.down.buf, s.down.end, MSG_NOSIGNAL | MSG_DONTWAIT);
   shutdown(s.client, SHUT_WR);
   // Reading what the client sent before closing keeps the kernel from
   // answering with a reset that could discard the response unread.
@@ -253,6 +281,9 @@ void RelayLoop::FailUpstream(RelaySlot& s, int err) {
 void RelayLoop::Step(RelaySlot& s, short client_events, short upstream_events) {
   switch (s.state) {
     case RelaySlotState::kFree:
+      return;
+    case RelaySlotState::kRefusing:
+      if (client_events != 0) Refuse(s);
       return;
     case RelaySlotState::kDraining:
       if (client_events != 0) Drain(s);
