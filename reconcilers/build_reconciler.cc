@@ -311,6 +311,13 @@ AgentJob BuildReconciler::JobFor(const Build& build) const {
   job.build_args = build.spec.build_args;
   job.image = build.spec.output ? build.spec.output->image : "";
   job.registry = options_.registry;
+  if (options_.registry_credentials != nullptr) {
+    const RegistryCredential credential =
+        options_.registry_credentials->ForBuild(
+            build.metadata.namespace_, build.metadata.name, build.metadata.uid);
+    job.registry_username = credential.username;
+    job.registry_password = credential.password;
+  }
   job.log_path = options_.logs_dir + "/" + build.metadata.uid + ".log";
   job.log_max_bytes = options_.log_max_bytes;
   job.source_max_bytes = options_.source_max_bytes;

@@ -19,6 +19,7 @@
 #include "api_types/build.h"
 #include "controller/base/clock.h"
 #include "controller/events/event_recorder.h"
+#include "controller/image_registry/registry_credentials.h"
 #include "controller/metrics/kiln_metrics.h"
 #include "controller/runtime/reconciler.h"
 #include "controller/vm/vm_driver.h"
@@ -30,6 +31,9 @@ struct BuildReconcilerOptions {
   std::string node_name;
   // HOST:PORT of the image registry (unqualified-search for FROM lines).
   std::string registry;
+  // Mints each build's registry credential (the registry has token auth);
+  // null = builds get none. Not owned.
+  const RegistryCredentials* registry_credentials = nullptr;
   // Build logs: LOGS_DIR/<uid>.log (kept after the VM is gone).
   std::string logs_dir;
   // Per-build log cap the agent enforces while it writes (0 = none).

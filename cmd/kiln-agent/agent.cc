@@ -17,6 +17,7 @@
 #include "cmd/kiln-agent/source_digest.h"
 #include "cmd/kiln-agent/subprocess.h"
 #include "controller/base/files.h"
+#include "controller/image_registry/registry_credentials.h"
 #include "controller/sources/sha256.h"
 
 namespace kiln {
@@ -188,9 +189,21 @@ std::optional<AgentResult> Agent::WriteContainersConfig() {
                        StorageConf(config.storage_driver, config.storage_root,
                                    config.run_root));
   }
+  if (status.ok() && !job_.registry_username.empty()) {
+    config.auth_file = (dir / "auth.json").string();
+    status = WriteFileAtomically(
+        config.auth_file,
+        RenderContainersAuthFile(
+            job_.registry, {job_.registry_username, job_.registry_password}),
+        kPrivateFileMode);
+  }
   if (!status.ok()) return AgentFailure("AgentError", status.message());
   Note("storage driver " + config.storage_driver + ", registry " +
-       job_.registry + " (plain HTTP)");
+       job_.registry + " (plain HTTP" +
+       (config.auth_file.empty()
+            ? ""
+            : ", token auth as " + job_.registry_username) +
+       ")");
   buildah_ = std::make_unique<BuildahCommand>(std::move(config));
   return std::nullopt;
 }

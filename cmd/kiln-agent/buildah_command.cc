@@ -41,6 +41,9 @@ std::vector<std::string> BuildahCommand::Build(
                                    "--force-rm",
                                    "-f",
                                    source_dir + "/" + job.dockerfile};
+  if (!config_.auth_file.empty()) {
+    args.insert(args.end(), {"--authfile", config_.auth_file});
+  }
   for (const auto& [key, value] : job.build_args) {
     args.push_back("--build-arg");
     args.push_back(key + "=" + value);
@@ -51,8 +54,13 @@ std::vector<std::string> BuildahCommand::Build(
 
 std::vector<std::string> BuildahCommand::Push(
     const std::string& image, const std::string& digest_file) const {
-  return WithGlobalFlags({"push", "--tls-verify=false", "--digestfile",
-                          digest_file, image, "docker://" + image});
+  std::vector<std::string> args = {"push", "--tls-verify=false", "--digestfile",
+                                   digest_file};
+  if (!config_.auth_file.empty()) {
+    args.insert(args.end(), {"--authfile", config_.auth_file});
+  }
+  args.insert(args.end(), {image, "docker://" + image});
+  return WithGlobalFlags(std::move(args));
 }
 
 std::vector<std::string> BuildahCommand::RemoveAllContainers() const {

@@ -22,6 +22,9 @@ struct BuildahConfig {
   std::string short_name_alias_conf;  // private alias cache file
   std::string storage_conf;           // file: see containers_config.h
   std::string tmp_dir;                // TMPDIR for buildah's big temp files
+  // containers-auth.json with the build's registry credential (0600);
+  // "" = none. Passed as --authfile to build (pulls) and push.
+  std::string auth_file;
 };
 
 class BuildahCommand {

@@ -1,6 +1,5 @@
 #include "cmd/kilnctl/client_config.h"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -8,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "controller/base/base64.h"
 #include "controller/base/files.h"
 
 namespace kiln::kilnctl {
@@ -25,24 +25,8 @@ StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
 }
 
 StatusOr<std::string> DecodeBase64(const std::string& in, const char* field) {
-  std::string clean;
-  for (char c : in) {
-    if (c != '\n' && c != '\r' && c != ' ') clean += c;
-  }
-  if (clean.size() % 4 != 0) {
-    return InvalidArgumentError(std::string(field) + ": not valid base64");
-  }
-  std::string out(clean.size() / 4 * 3, '\0');
-  const int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(clean.data()),
-                      static_cast<int>(clean.size()));
-  if (n < 0)
-    return InvalidArgumentError(std::string(field) + ": not valid base64");
-  size_t len = static_cast<size_t>(n);
-  if (!clean.empty() && clean.back() == '=') --len;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') --len;
-  out.resize(len);
+  StatusOr<std::string> out = Base64Decode(in);
+  if (!out.ok()) return out.status().WithPrefix(field);
   return out;
 }
 

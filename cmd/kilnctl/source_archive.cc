@@ -17,6 +17,7 @@
 
 #include "cmd/kilnctl/dockerignore.h"
 #include "controller/base/files.h"
+#include "controller/base/hex.h"
 #include "controller/base/scoped_fd.h"
 
 // The ustar/pax headers are written here rather than by running `tar`: the
@@ -286,13 +287,8 @@ class HashingFile {
     if (EVP_DigestFinal_ex(md_.get(), digest, &len) != 1) {
       return InternalError("sha256 final failed");
     }
-    std::string hex = "sha256:";
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < len; ++i) {
-      hex += kHex[digest[i] >> 4];
-      hex += kHex[digest[i] & 0xf];
-    }
-    return hex;
+    return "sha256:" + HexEncode(std::string_view(
+                           reinterpret_cast<const char*>(digest), len));
   }
 
   uint64_t bytes() const { return bytes_; }

@@ -56,6 +56,7 @@ StatusOr<DriverChoice> ResolveDriver(const KilndFlags& flags) {
 StatusOr<std::unique_ptr<VmDriver>> NewDriver(const KilndFlags& flags,
                                               const DriverChoice& choice,
                                               const std::string& vms_dir,
+                                              int registry_token_port,
                                               Clock& clock) {
   if (choice.driver == "qemu") {
     QemuDriver::Options options;
@@ -63,6 +64,7 @@ StatusOr<std::unique_ptr<VmDriver>> NewDriver(const KilndFlags& flags,
     options.guest_image = flags.guest_image;
     options.qemu_binary = flags.qemu_binary;
     options.accel = choice.accelerator;
+    options.registry_token_port = registry_token_port;
     ASSIGN_OR_RETURN(std::unique_ptr<QemuDriver> driver,
                      QemuDriver::New(options, clock));
     return std::unique_ptr<VmDriver>(std::move(driver));
@@ -74,6 +76,7 @@ StatusOr<std::unique_ptr<VmDriver>> NewDriver(const KilndFlags& flags,
   options.pids_max = flags.builder_pids_max;
   options.scratch_mib = flags.builder_scratch_mib;
   options.network_sandbox = !flags.unsafe_builder_host_network;
+  options.registry_token_port = registry_token_port;
   ASSIGN_OR_RETURN(std::unique_ptr<ProcessDriver> driver,
                    ProcessDriver::New(options, clock));
   spdlog::info("driver: process (agent {})", agent);

@@ -18,11 +18,14 @@ namespace kiln {
 // forced without a usable guest image (the message says how to build one).
 StatusOr<DriverChoice> ResolveDriver(const KilndFlags& flags);
 
-// Creates the chosen driver with its VM state under `vms_dir`. `clock` must
-// outlive it. InvalidArgument when the kiln-agent binary is not found.
+// Creates the chosen driver with its VM state under `vms_dir`; builders
+// reach the registry's token service at `registry_token_port` on the
+// registry's host (0 = no token service). `clock` must outlive it.
+// InvalidArgument when the kiln-agent binary is not found.
 StatusOr<std::unique_ptr<VmDriver>> NewDriver(const KilndFlags& flags,
                                               const DriverChoice& choice,
                                               const std::string& vms_dir,
+                                              int registry_token_port,
                                               Clock& clock);
 
 }  // namespace kiln

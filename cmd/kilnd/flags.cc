@@ -23,6 +23,10 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
   app.add_option("--embedded-registry", f.embedded_registry,
                  "HOST:PORT of the embedded registry")
       ->capture_default_str();
+  app.add_option("--registry-token-port", f.registry_token_port,
+                 "Port of the embedded registry's token service, on the "
+                 "registry's host (default: the registry's port + 1)")
+      ->check(CLI::Range(0, 65535));
   app.add_flag("--insecure-dev", f.insecure_dev,
                "Serve plain HTTP without authentication (loopback only)");
   app.add_option("--token-file", f.token_file,

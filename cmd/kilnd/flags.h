@@ -22,6 +22,9 @@ struct KilndFlags {
   int64_t max_builds = 0;       // 0 = as many as cpus
   std::string registry;         // existing registry HOST:PORT
   std::string embedded_registry = "127.0.0.1:5000";
+  // Port of the embedded registry's token service, on the registry's host;
+  // 0 = the registry's port + 1.
+  int64_t registry_token_port = 0;
   bool insecure_dev = false;
   std::string token_file;  // "" = DATA_DIR/tokens.csv (generated)
   std::string node_name;   // "" = the host name, else kFallbackNodeName

@@ -40,9 +40,9 @@ StatusOr<std::unique_ptr<KilndServer>> KilndServer::Start(
   std::unique_ptr<KilndServer> s(new KilndServer(flags, std::move(layout)));
   RETURN_IF_ERROR(s->OpenStore());
   RETURN_IF_ERROR(s->RegisterNode(capacity, choice));
-  ASSIGN_OR_RETURN(const std::string registry, s->StartRegistry());
-  RETURN_IF_ERROR(s->CreateStorage(registry));
   ASSIGN_OR_RETURN(ApiSecurity pki, s->LoadPki(listen.host));
+  ASSIGN_OR_RETURN(const std::string registry, s->StartRegistry(pki));
+  RETURN_IF_ERROR(s->CreateStorage(registry));
   ASSIGN_OR_RETURN(const std::string url,
                    s->StartApi(listen, pki, std::move(pki.authenticator)));
   RETURN_IF_ERROR(s->WriteKubeconfigFor(url, pki));
@@ -92,7 +92,7 @@ Status KilndServer::RegisterNode(const NodeResources& capacity,
   return OkStatus();
 }
 
-StatusOr<std::string> KilndServer::StartRegistry() {
+StatusOr<std::string> KilndServer::StartRegistry(const ApiSecurity& security) {
   if (!flags_.controllers) {
     return flags_.registry.empty() ? flags_.embedded_registry : flags_.registry;
   }
@@ -100,18 +100,87 @@ StatusOr<std::string> KilndServer::StartRegistry() {
     spdlog::info("registry: using {} (--registry)", flags_.registry);
     return flags_.registry;
   }
+  ASSIGN_OR_RETURN(const HostPort address,
+                   ParseListen(flags_.embedded_registry));
   EmbeddedRegistryOptions options;
   options.listen = flags_.embedded_registry;
   options.dir = layout_.registry_dir();
+  SeedOptions seed;
+  if (!flags_.insecure_dev) {
+    ASSIGN_OR_RETURN(options.token_auth,
+                     StartRegistryTokenService(address, security));
+    seed.credential = registry_credentials_->ForSystem();
+  } else {
+    spdlog::warn(
+        "--insecure-dev: the embedded registry has no authentication; "
+        "builds may push to any repository in it");
+  }
   ASSIGN_OR_RETURN(registry_, EmbeddedRegistry::Start(options, clock_));
   const auto start = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(SeedBaseImage(flags_.embedded_registry, layout_.seed_dir()));
-  spdlog::info("registry: embedded on {}, base image {}:{} ready in {} ms",
+  ASSIGN_OR_RETURN(
+      const SeedResult seeded,
+      SeedBaseImage(flags_.embedded_registry, layout_.seed_dir(), seed));
+  if (!seeded.replaced.empty()) {
+    spdlog::warn(
+        "registry: {}:{} named {}, not the image kilnd pushed; pushed it "
+        "again ({})",
+        kBaseImageRepository, kBaseImageTag, seeded.replaced, seeded.digest);
+  }
+  spdlog::info("registry: embedded on {}, base image {}:{}@{} ready in {} ms",
                flags_.embedded_registry, kBaseImageRepository, kBaseImageTag,
+               seeded.digest,
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count());
   return flags_.embedded_registry;
+}
+
+StatusOr<RegistryTokenAuth> KilndServer::StartRegistryTokenService(
+    const HostPort& registry, const ApiSecurity& security) {
+  ASSIGN_OR_RETURN(registry_token_signer_,
+                   RegistryTokenSigner::LoadOrCreate(layout_.pki_dir()));
+  registry_credentials_ = std::make_unique<RegistryCredentials>(
+      registry_token_signer_->CredentialSecret());
+  ASSIGN_OR_RETURN(registry_users_, LoadAuthenticator(security.token_file));
+  RegistryBuildLookup builds =
+      [this](const std::string& ns,
+             const std::string& name) -> StatusOr<RegistryBuildState> {
+    // Builds get credentials only once the controllers run.
+    if (!started_.load()) return UnavailableError("kilnd is still starting");
+    ASSIGN_OR_RETURN(const Build build, builds_->Get(ns, name));
+    return RegistryBuildState{build.metadata.uid,
+                              IsTerminal(build.status.phase)};
+  };
+  registry_token_service_ = std::make_unique<RegistryTokenService>(
+      *registry_token_signer_, *registry_credentials_, registry_users_.get(),
+      std::move(builds), clock_);
+  const int port = flags_.registry_token_port > 0
+                       ? static_cast<int>(flags_.registry_token_port)
+                       : registry.port + 1;
+  HttpServerOptions http;
+  http.host = registry.host;
+  http.port = port;
+  http.max_body_bytes = 0;  // GET only
+  http.handler_threads = 2;
+  StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
+      http, [service = registry_token_service_.get()](const HttpRequest& r) {
+        return service->Handle(r);
+      });
+  if (!server.ok()) {
+    return server.status().WithPrefix(
+        "the embedded registry's token service on " +
+        FormatHostPort(registry.host, port) + " (--registry-token-port)");
+  }
+  registry_token_server_ = *std::move(server);
+  registry_token_port_ = port;
+  RegistryTokenAuth auth;
+  auth.realm =
+      "http://" + FormatHostPort(registry.host, port) + kRegistryTokenPath;
+  auth.service = kRegistryTokenService;
+  auth.issuer = kRegistryTokenIssuer;
+  auth.rootcertbundle = registry_token_signer_->certificate_path();
+  spdlog::info("registry: token service on {}", auth.realm);
+  return auth;
 }
 
 Status KilndServer::CreateStorage(const std::string& registry) {
@@ -165,6 +234,7 @@ StatusOr<KilndServer::ApiSecurity> KilndServer::LoadPki(
   }
   security.ca_pem = *std::move(ca);
   security.admin_token = auth.admin_token;
+  security.token_file = token_file;
   return security;
 }
 
@@ -231,12 +301,13 @@ Status KilndServer::WriteKubeconfigFor(const std::string& url,
 
 Status KilndServer::StartControllers(const DriverChoice& choice,
                                      const std::string& registry) {
-  ASSIGN_OR_RETURN(driver_,
-                   NewDriver(flags_, choice, layout_.vms_dir(), clock_));
+  ASSIGN_OR_RETURN(driver_, NewDriver(flags_, choice, layout_.vms_dir(),
+                                      registry_token_port_, clock_));
   build_client_ = std::make_unique<StorageBuildClient>(*builds_);
   BuildReconcilerOptions options;
   options.node_name = node_;
   options.registry = registry;
+  options.registry_credentials = registry_credentials_.get();
   options.logs_dir = layout_.logs_dir();
   options.log_max_bytes = flags_.log_max_bytes;
   options.source_max_bytes = flags_.source_max_unpacked_bytes;
@@ -337,6 +408,7 @@ void KilndServer::Stop() {
   if (controller_) controller_->Stop();
   if (api_) api_->Stop();
   if (registry_) registry_->Stop();
+  if (registry_token_server_) registry_token_server_->Stop();
   if (event_pruner_) event_pruner_->Stop();
   if (events_) events_->Flush();
 }

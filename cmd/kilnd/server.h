@@ -20,8 +20,11 @@
 #include "cmd/kilnd/flags.h"
 #include "controller/apiserver/api_server.h"
 #include "controller/apiserver/build_storage.h"
+#include "controller/apiserver/http_server.h"
 #include "controller/apiserver/kubeconfig.h"
 #include "controller/apiserver/node_storage.h"
+#include "controller/apiserver/registry_token.h"
+#include "controller/apiserver/registry_token_service.h"
 #include "controller/base/clock.h"
 #include "controller/base/periodic.h"
 #include "controller/data_dir/data_dir_layout.h"
@@ -61,6 +64,7 @@ class KilndServer {
     std::string tls_key_file;
     std::string ca_pem;       // for the kubeconfig
     std::string admin_token;  // for the kubeconfig
+    std::string token_file;   // the users' tokens; "" with --insecure-dev
   };
 
   KilndServer(const KilndFlags& flags, DataDirLayout layout);
@@ -75,8 +79,14 @@ class KilndServer {
   Status RegisterNode(const NodeResources& capacity,
                       const DriverChoice& choice);
   // The image registry (embedded unless --registry), with the base image
-  // seeded. Returns its HOST:PORT.
-  StatusOr<std::string> StartRegistry();
+  // seeded. The embedded one gets token auth (unless --insecure-dev): the
+  // signing key in the PKI dir and the token service on the registry's host
+  // (docs/security.md "The registry"). Returns its HOST:PORT.
+  StatusOr<std::string> StartRegistry(const ApiSecurity& security);
+  // The token service of the embedded registry at `listen`'s host and the
+  // token port; returns the registry's auth config.
+  StatusOr<RegistryTokenAuth> StartRegistryTokenService(
+      const HostPort& registry, const ApiSecurity& security);
   // The REST storage and what it checks against: sources, logs, BuildStorage.
   Status CreateStorage(const std::string& registry);
   // Token file, TLS files and the CA (none with --insecure-dev).
@@ -124,6 +134,13 @@ class KilndServer {
   std::unique_ptr<FileSourceStore> sources_;
   std::unique_ptr<LogService> logs_;
   std::unique_ptr<BuildStorage> builds_;
+  // The embedded registry's token auth (null without it).
+  std::unique_ptr<RegistryTokenSigner> registry_token_signer_;
+  std::unique_ptr<RegistryCredentials> registry_credentials_;
+  std::unique_ptr<Authenticator> registry_users_;
+  std::unique_ptr<RegistryTokenService> registry_token_service_;
+  std::unique_ptr<HttpServer> registry_token_server_;
+  int registry_token_port_ = 0;  // 0 = no token auth
   std::unique_ptr<EmbeddedRegistry> registry_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<VmDriver> driver_;

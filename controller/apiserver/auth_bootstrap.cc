@@ -1,8 +1,5 @@
 #include "controller/apiserver/auth_bootstrap.h"
 
-#include <openssl/rand.h>
-
-#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,6 +7,7 @@
 #include "controller/apiserver/auth_tokens.h"
 #include "controller/apiserver/user_info.h"
 #include "controller/base/files.h"
+#include "controller/base/hex.h"
 
 namespace kiln {
 namespace {
@@ -75,17 +73,8 @@ StatusOr<BootstrapResult> ReuseTokenFile(const std::string& path,
 }  // namespace
 
 StatusOr<std::string> GenerateToken() {
-  std::array<unsigned char, 32> bytes;
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    return InternalError("cannot generate a random token (RAND_bytes)");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string token;
-  token.reserve(2 * bytes.size());
-  for (unsigned char b : bytes) {
-    token.push_back(kHex[b >> 4]);
-    token.push_back(kHex[b & 0xf]);
-  }
+  StatusOr<std::string> token = RandomHex(32);
+  if (!token.ok()) return token.status().WithPrefix("cannot generate a token");
   return token;
 }
 

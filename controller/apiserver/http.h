@@ -14,9 +14,11 @@
 namespace kiln {
 
 struct HttpRequest {
-  std::string method;                          // "GET", "POST", ...
-  std::string path;                            // percent-decoded path, no query
-  std::map<std::string, std::string> query;    // decoded; last value wins
+  std::string method;                        // "GET", "POST", ...
+  std::string path;                          // percent-decoded path, no query
+  std::map<std::string, std::string> query;  // decoded; last value wins
+  // Every query parameter, decoded, in order (repeated names kept).
+  std::vector<std::pair<std::string, std::string>> query_list;
   std::map<std::string, std::string> headers;  // keys lowercased
   std::string body;
   std::string remote_address;  // peer IP

@@ -33,8 +33,16 @@ Status DecodeRequestTarget(const std::string& raw_path,
       size_t end = raw_query.find('&', start);
       if (end == std::string::npos) end = raw_query.size();
       const std::string part = raw_query.substr(start, end - start);
-      if (!part.empty() && part.find('=') == std::string::npos) {
+      const size_t equals = part.find('=');
+      if (!part.empty() && equals == std::string::npos) {
         request->query.emplace(DecodeQueryPart(part), "");
+      }
+      if (!part.empty()) {
+        request->query_list.emplace_back(
+            DecodeQueryPart(part.substr(0, equals)),
+            equals == std::string::npos
+                ? ""
+                : DecodeQueryPart(part.substr(equals + 1)));
       }
       start = end + 1;
     }

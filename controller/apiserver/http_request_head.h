@@ -13,12 +13,14 @@
 
 namespace kiln {
 
-// Sets request->path and request->query from the request target's path
+// Sets request->path, request->query and request->query_list from the
+// request target's path
 // and query as sent (still percent-encoded, query without the '?'). The path
 // is percent-decoded. The query is split at '&' into name=value parameters,
 // each part read with '+' as a space and then percent-decoded; the last
 // value of a repeated name wins; a parameter without '=' ("?verbose") is
-// present with an empty value unless given a value elsewhere.
+// present with an empty value unless given a value elsewhere. query_list
+// keeps every parameter in order.
 // InvalidArgument (HTTP 400) for a '%' not followed by two hex digits or
 // non-ASCII text.
 Status DecodeRequestTarget(const std::string& raw_path,

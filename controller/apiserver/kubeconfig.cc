@@ -1,25 +1,15 @@
 #include "controller/apiserver/kubeconfig.h"
 
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "controller/base/base64.h"
 #include "controller/base/files.h"
 
 namespace kiln {
 namespace {
-
-std::string Base64(std::string_view data) {
-  std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
-  const int n = EVP_EncodeBlock(
-      out.data(), reinterpret_cast<const unsigned char*>(data.data()),
-      static_cast<int>(data.size()));
-  return std::string(reinterpret_cast<const char*>(out.data()),
-                     static_cast<size_t>(n));
-}
 
 // A YAML double-quoted scalar.
 std::string Quoted(std::string_view s) {
@@ -44,7 +34,8 @@ std::string ClusterEntry(const KubeconfigParams& p) {
   std::string out = "- name: " + Quoted(p.cluster_name) +
                     "\n  cluster:\n    server: " + Quoted(p.server_url) + "\n";
   if (!p.ca_pem.empty()) {
-    out += "    certificate-authority-data: " + Quoted(Base64(p.ca_pem)) + "\n";
+    out += "    certificate-authority-data: " + Quoted(Base64Encode(p.ca_pem)) +
+           "\n";
   }
   return out;
 }

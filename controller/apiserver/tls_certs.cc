@@ -19,34 +19,6 @@ constexpr int kCaValidityDays = 3650;
 constexpr int kServerValidityDays = 365;
 constexpr int kRenewBeforeDays = 30;
 
-struct KeyPair {
-  X509Ptr cert;
-  EvpPkeyPtr key;
-};
-
-// NotFound when a file is missing, InvalidArgument when unparsable or the
-// key does not belong to the certificate, Internal for I/O errors.
-StatusOr<KeyPair> LoadKeyPair(const std::string& cert_path,
-                              const std::string& key_path) {
-  ASSIGN_OR_RETURN(std::string cert_pem, ReadWholeFile(cert_path));
-  ASSIGN_OR_RETURN(std::string key_pem, ReadWholeFile(key_path));
-  ASSIGN_OR_RETURN(X509Ptr cert, ParseCertificatePem(cert_pem));
-  ASSIGN_OR_RETURN(EvpPkeyPtr key, ParsePrivateKeyPem(key_pem));
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    ERR_clear_error();
-    return InvalidArgumentError(key_path + " does not match " + cert_path);
-  }
-  return KeyPair{std::move(cert), std::move(key)};
-}
-
-Status WriteKeyPair(const KeyPair& pair, const std::string& cert_path,
-                    const std::string& key_path) {
-  ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyToPem(*pair.key));
-  ASSIGN_OR_RETURN(std::string cert_pem, CertificateToPem(*pair.cert));
-  RETURN_IF_ERROR(WriteFileAtomically(key_path, key_pem, kPrivateFileMode));
-  return WriteFileAtomically(cert_path, cert_pem, kPublicFileMode);
-}
-
 bool ExpiresWithin(X509& cert, int days) {
   time_t limit = std::time(nullptr) + static_cast<time_t>(days) * 86400;
   // X509_cmp_time: -1 when notAfter is before `limit`, 0 on error.

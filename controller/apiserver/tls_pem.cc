@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "controller/base/files.h"
+
 namespace kiln {
 namespace {
 
@@ -64,6 +66,27 @@ StatusOr<std::string> PrivateKeyToPem(EVP_PKEY& key) {
     return OpenSslError("cannot encode private key");
   }
   return BioContents(*bio);
+}
+
+StatusOr<KeyPair> LoadKeyPair(const std::string& cert_path,
+                              const std::string& key_path) {
+  ASSIGN_OR_RETURN(std::string cert_pem, ReadWholeFile(cert_path));
+  ASSIGN_OR_RETURN(std::string key_pem, ReadWholeFile(key_path));
+  ASSIGN_OR_RETURN(X509Ptr cert, ParseCertificatePem(cert_pem));
+  ASSIGN_OR_RETURN(EvpPkeyPtr key, ParsePrivateKeyPem(key_pem));
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return InvalidArgumentError(key_path + " does not match " + cert_path);
+  }
+  return KeyPair{std::move(cert), std::move(key)};
+}
+
+Status WriteKeyPair(const KeyPair& pair, const std::string& cert_path,
+                    const std::string& key_path) {
+  ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyToPem(*pair.key));
+  ASSIGN_OR_RETURN(std::string cert_pem, CertificateToPem(*pair.cert));
+  RETURN_IF_ERROR(WriteFileAtomically(key_path, key_pem, kPrivateFileMode));
+  return WriteFileAtomically(cert_path, cert_pem, kPublicFileMode);
 }
 
 }  // namespace kiln

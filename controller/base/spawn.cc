@@ -77,6 +77,10 @@ class SpawnSetup {
                                                STDERR_FILENO);
       }
     }
+    // Nothing else: a listening socket of the parent's left open in a
+    // long-lived child (the supervised registry outlives a crashed kilnd)
+    // would keep its port bound after the parent is gone.
+    if (err == 0) err = posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
     return err;
   }
 

@@ -10,7 +10,8 @@
 //     (the parent's SIG_IGN for SIGPIPE, say, is not inherited);
 //   - with stdin from /dev/null;
 //   - with stdout and stderr on `output_fd` when one is given (inherited
-//     otherwise);
+//     otherwise), and no other descriptor of the parent's (all from 3 on
+//     are closed, close-on-exec or not);
 //   - with the parent's environment plus `env`.
 // RunCommand/SpawnDaemon (subprocess.h) and kiln-agent's streaming
 // Subprocess build on it.

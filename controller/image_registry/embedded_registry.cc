@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "controller/base/files.h"
+#include "controller/base/hex.h"
 #include "controller/base/subprocess.h"
 #include "controller/image_registry/registry_config.h"
 
@@ -97,7 +98,27 @@ Status EmbeddedRegistry::AdoptOrSpawn() {
                             ping.message() + ")");
   }
   pid_t pid = AdoptablePid();
-  if (ping.ok()) {
+  bool adopt = ping.ok();
+  if (adopt && options_.token_auth) {
+    ASSIGN_OR_RETURN(const std::string realm, client_->TokenRealm());
+    if (realm != options_.token_auth->realm) {
+      const std::string serving =
+          realm.empty() ? "without authentication"
+                        : "with another token service (" + realm + ")";
+      if (pid <= 0) {
+        return FailedPreconditionError(
+            "embedded registry: a registry that is not kilnd's answers on " +
+            options_.listen + " " + serving +
+            "; stop it, or use it with --registry");
+      }
+      logger_->warn("registry: pid {} serves {}; starting it again with {}",
+                    pid, serving, options_.token_auth->realm);
+      StopProcess(pid, options_.stop_grace);
+      pid = -1;
+      adopt = false;
+    }
+  }
+  if (adopt) {
     logger_->info("registry: adopted the registry already answering on {} ({})",
                   options_.listen,
                   pid > 0 ? "pid " + std::to_string(pid)
@@ -120,7 +141,7 @@ Status EmbeddedRegistry::AdoptOrSpawn() {
   }
   MutexLock lock(mu_);
   pid_ = pid;
-  adopted_ = ping.ok();
+  adopted_ = adopt;
   return OkStatus();
 }
 
@@ -140,6 +161,8 @@ Status EmbeddedRegistry::WriteFiles() {
   RegistryConfig config;
   config.listen = options_.listen;
   config.storage_root = dir_ + "/data";
+  config.token_auth = options_.token_auth;
+  ASSIGN_OR_RETURN(config.http_secret, RandomHex(16));
   return WriteFileAtomically(config_path_, RenderRegistryConfig(config),
                              kPublicFileMode);
 }

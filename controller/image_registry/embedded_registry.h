@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "controller/base/mutex.h"
 #include "controller/base/thread_annotations.h"
 #include "controller/image_registry/registry_client.h"
+#include "controller/image_registry/registry_config.h"
 #include "controller/image_registry/restart_backoff.h"
 
 namespace kiln {
@@ -42,6 +44,9 @@ struct EmbeddedRegistryOptions {
   // Supervisor restart delays (1s doubling to 30s by default).
   std::chrono::milliseconds restart_initial = std::chrono::seconds(1);
   std::chrono::milliseconds restart_max = std::chrono::seconds(30);
+  // Token authentication (registry_config.h); unset = none. Health checks
+  // stay anonymous: a 401 with the registry's header is an answer.
+  std::optional<RegistryTokenAuth> token_auth;
   // Logger for starts, adoptions and restarts; null = spdlog's default.
   std::shared_ptr<spdlog::logger> logger;
 };
@@ -53,7 +58,10 @@ class EmbeddedRegistry {
   //  - if a v2 registry already answers there (one left running by a
   //    crashed kilnd), adopts it; its pid is known, and Stop() ends it, only
   //    when registry.pid names a live docker-registry started with our
-  //    config (a registry someone else runs is used but never killed);
+  //    config (a registry someone else runs is used but never killed). With
+  //    token_auth, one of ours whose challenge names another realm (or none:
+  //    started without auth) is stopped and spawned again with this config;
+  //    someone else's is refused (kFailedPrecondition);
   //  - otherwise spawns `BINARY serve CONFIG` in its own process group and
   //    waits up to start_timeout for GET /v2/ to answer 200.
   // Then starts a supervisor thread that restarts the registry whenever it

@@ -1,19 +1,7 @@
 #include "controller/image_registry/registry_config.h"
 
-#include <random>
-
 namespace kiln {
 namespace {
-
-// A random hex string for http.secret (the registry signs upload state
-// with it; without one it logs a warning and generates its own).
-std::string RandomSecret() {
-  std::random_device random;
-  std::string out;
-  constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) out += kHex[random() % 16];
-  return out;
-}
 
 // YAML double-quoted scalar.
 std::string Quote(const std::string& s) {
@@ -23,6 +11,16 @@ std::string Quote(const std::string& s) {
     out += c;
   }
   return out + "\"";
+}
+
+std::string TokenAuth(const std::optional<RegistryTokenAuth>& auth) {
+  if (!auth) return "";
+  return "auth:\n"
+         "  token:\n"
+         "    realm: " +
+         Quote(auth->realm) + "\n    service: " + Quote(auth->service) +
+         "\n    issuer: " + Quote(auth->issuer) +
+         "\n    rootcertbundle: " + Quote(auth->rootcertbundle) + "\n";
 }
 
 }  // namespace
@@ -48,10 +46,11 @@ std::string RenderRegistryConfig(const RegistryConfig& config) {
          Quote(config.listen) +
          "\n"
          "  secret: " +
-         RandomSecret() +
+         config.http_secret +
          "\n"
          "  headers:\n"
-         "    X-Content-Type-Options: [nosniff]\n";
+         "    X-Content-Type-Options: [nosniff]\n" +
+         TokenAuth(config.token_auth);
 }
 
 }  // namespace kiln

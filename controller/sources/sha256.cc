@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include "controller/base/hex.h"
+
 namespace kiln {
 namespace {
 
@@ -34,13 +36,8 @@ StatusOr<std::string> Sha256::Finish() {
   if (EVP_DigestFinal_ex(Ctx(ctx_), md, &len) != 1) {
     return InternalError("EVP_DigestFinal_ex failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xf];
-  }
-  return out;
+  return "sha256:" +
+         HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 StatusOr<std::string> Sha256Digest(std::string_view data) {

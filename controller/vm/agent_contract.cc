@@ -40,6 +40,8 @@ nlohmann::json AgentJobToJson(const AgentJob& job) {
           {"buildArgs", job.build_args},
           {"image", job.image},
           {"registry", job.registry},
+          {"registryUsername", job.registry_username},
+          {"registryPassword", job.registry_password},
           {"logPath", job.log_path},
           {"logMaxBytes", job.log_max_bytes},
           {"sourceMaxBytes", job.source_max_bytes},
@@ -61,6 +63,8 @@ StatusOr<AgentJob> AgentJobFromJson(const nlohmann::json& j) {
   RETURN_IF_ERROR(Field(j, "buildArgs", &job.build_args));
   RETURN_IF_ERROR(Field(j, "image", &job.image));
   RETURN_IF_ERROR(Field(j, "registry", &job.registry));
+  RETURN_IF_ERROR(Field(j, "registryUsername", &job.registry_username));
+  RETURN_IF_ERROR(Field(j, "registryPassword", &job.registry_password));
   RETURN_IF_ERROR(Field(j, "logPath", &job.log_path));
   RETURN_IF_ERROR(Field(j, "logMaxBytes", &job.log_max_bytes));
   RETURN_IF_ERROR(Field(j, "sourceMaxBytes", &job.source_max_bytes));

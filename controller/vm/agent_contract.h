@@ -38,6 +38,11 @@ struct AgentJob {
   std::map<std::string, std::string> build_args;
   std::string image;     // where to push: "HOST:PORT/ns/name:tag"
   std::string registry;  // "HOST:PORT": unqualified-search + plain HTTP
+  // The build's credential for the registry's token service
+  // (registry_credentials.h); empty for a registry without auth. The agent
+  // hands it to buildah in a 0600 auth file, never on a command line.
+  std::string registry_username;
+  std::string registry_password;
   // Where the agent appends the build log (created if missing).
   std::string log_path;
   // The log's size cap in bytes (0 = none). At the cap the agent writes

@@ -17,6 +17,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/fixed_text.h"
@@ -248,8 +249,9 @@ void MountSandbox(const ChildContext& ctx) {
 }
 
 // The relay: host network namespace, the VM's cgroups, gone with the shim.
+// `listeners` holds one listening socket per route of ctx.network.
 [[noreturn]] void RunRelay(ChildContext& ctx, pid_t shim, int host_net,
-                           int listener) {
+                           const int* listeners) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid() != shim) _exit(0);  // the shim died before prctl
   prctl(PR_SET_NAME, "kiln-relay", 0, 0, 0);
@@ -262,9 +264,17 @@ void MountSandbox(const ChildContext& ctx) {
       open(ctx.output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   // The launch waits until every copy of the report pipe is closed.
   close(ctx.report_fd);
-  const int err =
-      RunRegistryRelay(listener, ctx.network->target, ctx.network->limits,
-                       /*stop_fd=*/-1, log);
+  // On the stack: no allocation after fork. StartNetworkSandbox checked
+  // that the routes fit.
+  RelayRoute routes[kMaxRelayRoutes];
+  const size_t count = ctx.network->routes.size();
+  for (size_t i = 0; i < count; ++i) {
+    routes[i].listen_fd = listeners[i];
+    routes[i].target = ctx.network->routes[i].target;
+  }
+  const int err = RunRegistryRelay(std::span<const RelayRoute>(routes, count),
+                                   ctx.network->limits,
+                                   /*stop_fd=*/-1, log);
   Buf b;
   b.Add("kiln-relay: stopped: errno ");
   b.AddInt(err);
@@ -273,22 +283,29 @@ void MountSandbox(const ChildContext& ctx) {
   _exit(1);
 }
 
-// Moves the shim into the builder's network namespace (only `lo`, a
-// listener on the registry's address) and starts the relay beside it.
+// Moves the shim into the builder's network namespace (only `lo`,
+// listeners on the registry's address: the registry's port and its token
+// service's) and starts the relay beside it.
 void StartNetworkSandbox(ChildContext& ctx) {
+  const size_t count = ctx.network->routes.size();
+  if (count == 0 || count > kMaxRelayRoutes) {
+    Fail(ctx, "plan the relay's listeners", "", EINVAL);
+  }
   const int host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (host_net < 0) Fail(ctx, "open /proc/self/ns/net", "", errno);
   if (unshare(CLONE_NEWNET) != 0) {
     Fail(ctx, "unshare network namespace", "", errno);
   }
   const char* step = "";
-  const int listener = OpenSandboxListener(*ctx.network, &step);
-  if (listener < 0) Fail(ctx, step, "", errno);
+  int listeners[kMaxRelayRoutes];
+  if (OpenSandboxListeners(*ctx.network, listeners, &step) != 0) {
+    Fail(ctx, step, "", errno);
+  }
   const pid_t shim = getpid();
   const pid_t relay = fork();
   if (relay < 0) Fail(ctx, "fork relay", "", errno);
-  if (relay == 0) RunRelay(ctx, shim, host_net, listener);
-  close(listener);
+  if (relay == 0) RunRelay(ctx, shim, host_net, listeners);
+  for (size_t i = 0; i < count; ++i) close(listeners[i]);
   close(host_net);
 }
 

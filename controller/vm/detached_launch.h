@@ -12,7 +12,7 @@
 //                           │    it): back in the host's network namespace,
 //                           │    joins the cgroups, dies with the shim
 //                           │    (PR_SET_PDEATHSIG), runs RunRegistryRelay
-//                           │    on the listener (registry_relay.h)
+//                           │    on the listeners (registry_relay.h)
 //                           └─ agent (pid 1 of a new PID namespace):
 //                                joins the cgroups, unshares mount/UTS/IPC,
 //                                sets the hostname, makes / private
@@ -25,8 +25,9 @@
 //                                work_dir, execve.
 //
 // With `network`, the shim first moves into a new network namespace with
-// only `lo` and a listener on the registry's address (sandbox_network.h);
-// the agent is forked from there.
+// only `lo` and listeners on the registry's address (the registry's port
+// and, when set, its token service's; sandbox_network.h); the agent is
+// forked from there.
 //
 // Between fork and exec the children only make async-signal-safe calls on
 // data prepared beforehand, so this is safe to call from a multi-threaded

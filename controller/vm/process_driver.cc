@@ -88,6 +88,11 @@ StatusOr<std::unique_ptr<ProcessDriver>> ProcessDriver::New(Options options,
     return InvalidArgumentError("agent_path " + options.agent_path +
                                 ": not an executable file");
   }
+  if (options.registry_token_port < 0 || options.registry_token_port > 65535) {
+    return InvalidArgumentError("registry token service port " +
+                                std::to_string(options.registry_token_port) +
+                                ": expected 1..65535 (0 = none)");
+  }
   std::error_code ec;
   fs::create_directories(options.state_dir, ec);
   if (ec) {
@@ -256,8 +261,10 @@ StatusOr<DetachedLaunchSpec> ProcessDriver::LaunchSpec(const std::string& name,
   launch.cgroup_procs_files = CgroupProcsFiles(cgroup);
   launch.private_dev = PlanPrivateDev(dir + "/dev");
   if (!options_.network_sandbox) return launch;
-  ASSIGN_OR_RETURN(launch.network, PlanSandboxNetwork(RegistryOf(spec.job),
-                                                      options_.relay_limits));
+  ASSIGN_OR_RETURN(
+      launch.network,
+      PlanSandboxNetwork(RegistryOf(spec.job), options_.relay_limits,
+                         options_.registry_token_port));
   launch.hosts_file = dir + "/hosts";
   RETURN_IF_ERROR(WriteFileAtomically(launch.hosts_file,
                                       HostsFile(*launch.network, name), 0644));

@@ -2,7 +2,8 @@
 // detached process tree (detached_launch.h) in its own PID, mount, UTS, IPC
 // and network namespaces, inside a cgroup with the VM's cpu, memory and pids
 // limits (cgroup_host.h), with all its state in one work directory. Its
-// network reaches only the registry, through a relay (sandbox_network.h);
+// network reaches only the registry (and the registry's token service, when
+// set), through a relay (sandbox_network.h);
 // it sees a minimal private /dev and gets a scrubbed environment (PATH,
 // HOME and TMPDIR inside the work directory, KILN_VM_NAME). What this
 // sandbox does not promise: docs/security.md "process driver sandbox".
@@ -61,6 +62,10 @@ class ProcessDriver final : public VmDriver {
     bool network_sandbox = true;
     // Bounds of each VM's registry relay.
     RelayLimits relay_limits;
+    // The port of the registry's token service on the registry's host; 0 =
+    // none. When set, each builder also reaches that port, on the registry's
+    // address, through the same relay (sandbox_network.h).
+    int registry_token_port = 0;
     // Size of each VM's scratch disk, which holds the build's storage (image
     // layers, containers): a sparse file in the VM's directory with its own
     // ext4, loop-mounted in the builder's mount namespace only, so a build
@@ -72,12 +77,12 @@ class ProcessDriver final : public VmDriver {
   };
 
   // Named New, not Create, so it is not confused with VmDriver::Create.
-  // InvalidArgument when agent_path is not an executable file; Internal
-  // when state_dir cannot be created; FailedPrecondition when
-  // network_sandbox is set and this host refuses network namespaces, or
-  // scratch_mib > 0 and it has no loop devices (/dev/loop-control). Never
-  // fails for lack of cgroups: then it logs one warning and VMs run without
-  // enforced limits. Keeps a
+  // InvalidArgument when agent_path is not an executable file or
+  // registry_token_port is not 0..65535; Internal when state_dir cannot be
+  // created; FailedPrecondition when network_sandbox is set and this host
+  // refuses network namespaces, or scratch_mib > 0 and it has no loop
+  // devices (/dev/loop-control). Never fails for lack of cgroups: then it
+  // logs one warning and VMs run without enforced limits. Keeps a
   // reference to `clock` (timestamps and deadlines), which must outlive
   // the driver.
   static StatusOr<std::unique_ptr<ProcessDriver>> New(Options options,
@@ -86,7 +91,8 @@ class ProcessDriver final : public VmDriver {
   std::string name() const override { return "process"; }
   // InvalidArgument when `name` is not a DNS label (it becomes a directory
   // name and the VM's hostname) or the job's registry is not an address the
-  // network sandbox supports (sandbox_network.h); Unavailable when its host
+  // network sandbox supports (sandbox_network.h) or its port is
+  // registry_token_port; Unavailable when its host
   // name does not resolve. An existing VM of that name: OK, nothing
   // changes. Internal/ResourcesExhausted/Unavailable when it cannot start.
   Status Create(const std::string& name, const VmSpec& spec) override;

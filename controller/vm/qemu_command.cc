@@ -36,7 +36,42 @@ std::string KernelCommandLine(const QemuCommandSpec& spec) {
   }
   line += " kiln.registry=" + spec.registry;
   line += std::string(" kiln.registry_via=") + kGuestRegistryVia;
+  if (spec.registry_token_port > 0) {
+    line +=
+        " kiln.registry_token_port=" + std::to_string(spec.registry_token_port);
+    line += std::string(" kiln.registry_token_via=") + kGuestRegistryTokenVia;
+  }
   return line;
+}
+
+// The user network: nothing but guestfwds to the registry and, when set,
+// its token service, each run as `busybox nc HOST PORT` per connection.
+std::string UserNetwork(const QemuCommandSpec& spec, const std::string& host,
+                        const std::string& port) {
+  const std::string nc = "-cmd:" + spec.busybox + " nc " + host + " ";
+  std::string netdev = std::string("user,id=net0,restrict=on,guestfwd=tcp:") +
+                       kGuestRegistryVia + nc + port;
+  if (spec.registry_token_port > 0) {
+    netdev += std::string(",guestfwd=tcp:") + kGuestRegistryTokenVia + nc +
+              std::to_string(spec.registry_token_port);
+  }
+  return netdev;
+}
+
+// A token service port is 0 (none) or a port other than the registry's
+// (both listen on the registry's address in the guest).
+Status CheckTokenPort(const QemuCommandSpec& spec) {
+  if (spec.registry_token_port == 0) return OkStatus();
+  std::string registry_host, registry_port;
+  RETURN_IF_ERROR(SplitHostPort(spec.registry, &registry_host, &registry_port));
+  if (spec.registry_token_port < 0 || spec.registry_token_port > 65535 ||
+      std::to_string(spec.registry_token_port) == registry_port) {
+    return InvalidArgumentError(
+        "registry token service port " +
+        std::to_string(spec.registry_token_port) +
+        ": expected 1..65535 and not the registry's own port (0 = none)");
+  }
+  return OkStatus();
 }
 
 std::string Drive(const std::string& id, const std::string& file,
@@ -72,6 +107,7 @@ StatusOr<std::vector<std::string>> QemuCommand(const QemuCommandSpec& spec) {
   }
   std::string host, port;
   RETURN_IF_ERROR(SplitHostPort(spec.registry_host, &host, &port));
+  RETURN_IF_ERROR(CheckTokenPort(spec));
   std::string accel = spec.accel;
   if (spec.accel == "tcg" && spec.tb_size_mib > 0) {
     accel += ",tb-size=" + std::to_string(spec.tb_size_mib);
@@ -114,9 +150,7 @@ StatusOr<std::vector<std::string>> QemuCommand(const QemuCommandSpec& spec) {
       "-device",
       "virtio-blk-device,drive=job",
       "-netdev",
-      std::string("user,id=net0,restrict=on,guestfwd=tcp:") +
-          kGuestRegistryVia + "-cmd:" + spec.busybox + " nc " + host + " " +
-          port,
+      UserNetwork(spec, host, port),
       "-device",
       "virtio-net-device,netdev=net0",
       "-device",

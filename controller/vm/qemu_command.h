@@ -21,6 +21,10 @@ inline constexpr char kGuestRootFile[] = "root.img";
 // Where the guest reaches the registry: a QEMU guestfwd address in the user
 // network, relayed by the guest to the registry's own address.
 inline constexpr char kGuestRegistryVia[] = "10.0.2.100:5000";
+// Where the guest reaches the registry's token service, when there is one:
+// a second guestfwd address, relayed by the guest from the registry's
+// address at the token service's port. Fixed, whatever that port is.
+inline constexpr char kGuestRegistryTokenVia[] = "10.0.2.100:5001";
 
 struct QemuCommandSpec {
   std::string qemu_binary = "qemu-system-x86_64";
@@ -37,12 +41,18 @@ struct QemuCommandSpec {
   // where the host reaches it (the guestfwd's target).
   std::string registry;
   std::string registry_host;
+  // The port of the registry's token service on the registry's host; 0 =
+  // none. When set, a second guestfwd (kGuestRegistryTokenVia) reaches
+  // registry_host's HOST at this port, and the kernel command line tells
+  // the guest to relay this port on the registry's address to it.
+  int registry_token_port = 0;
   std::string busybox = "/bin/busybox";  // runs `nc` per guest connection
 };
 
 // The argv (argv[0] = qemu_binary). InvalidArgument when a field the
 // command needs is missing or malformed (registry_host not HOST:PORT,
-// accel unknown, cpus/memory not positive).
+// accel unknown, cpus/memory not positive, registry_token_port not
+// 0..65535 or the registry's own port).
 StatusOr<std::vector<std::string>> QemuCommand(const QemuCommandSpec& spec);
 
 // `value` with every ',' doubled: QEMU's escaping inside -drive/-chardev

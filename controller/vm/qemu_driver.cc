@@ -122,6 +122,11 @@ StatusOr<std::unique_ptr<QemuDriver>> QemuDriver::New(Options options,
     return InvalidArgumentError("accel \"" + options.accel +
                                 "\": expected tcg or kvm");
   }
+  if (options.registry_token_port < 0 || options.registry_token_port > 65535) {
+    return InvalidArgumentError("registry token service port " +
+                                std::to_string(options.registry_token_port) +
+                                ": expected 1..65535 (0 = none)");
+  }
   options.guest_image = fs::absolute(options.guest_image).string();
   std::error_code ec;
   fs::create_directories(options.state_dir, ec);
@@ -236,6 +241,7 @@ Status QemuDriver::StartLocked(const std::string& name, const VmSpec& spec) {
   command.registry_host = options_.registry_host.empty()
                               ? spec.job.registry
                               : options_.registry_host;
+  command.registry_token_port = options_.registry_token_port;
   command.busybox = options_.busybox;
   ASSIGN_OR_RETURN(std::vector<std::string> argv, QemuCommand(command));
 

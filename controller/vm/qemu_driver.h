@@ -54,6 +54,11 @@ class QemuDriver final : public VmDriver {
     // Where QEMU's guestfwd reaches the registry ("HOST:PORT"); "" = the
     // AgentJob's registry (right for a registry on this host).
     std::string registry_host;
+    // The port of the registry's token service on the registry's host
+    // (registry_host's HOST); 0 = none. When set, the guest also reaches
+    // that port, on the registry's address, through a second guestfwd
+    // (qemu_command.h, kGuestRegistryTokenVia).
+    int registry_token_port = 0;
     // The static busybox QEMU runs as `busybox nc` per guest connection.
     std::string busybox = "/bin/busybox";
     // How long Create waits for QMP to answer.
@@ -64,7 +69,8 @@ class QemuDriver final : public VmDriver {
 
   // FailedPrecondition naming hack/build-guest-image.sh when guest_image
   // lacks one of its files; InvalidArgument when qemu_binary or busybox is
-  // not executable or accel is unknown; Internal when state_dir cannot be
+  // not executable, accel is unknown or registry_token_port is not
+  // 0..65535; Internal when state_dir cannot be
   // created. Keeps a reference to `clock`, which must outlive the driver.
   static StatusOr<std::unique_ptr<QemuDriver>> New(Options options,
                                                    Clock& clock);

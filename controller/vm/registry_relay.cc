@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <span>
 
 #include "controller/vm/fixed_text.h"
 
@@ -17,7 +18,7 @@ namespace {
 
 // A draining client (after a 502) is closed once it sent this much more.
 constexpr size_t kMaxDrainBytes = 1 << 20;
-// Failed registry connections logged, at most.
+// Failed target connections logged, at most.
 constexpr int kMaxLoggedFailures = 20;
 
 // A fixed-size text line (no allocation; text that does not fit is cut).
@@ -55,7 +56,7 @@ struct RelayPipe {
   bool empty() const { return start == end; }
 };
 
-// kRefusing: the registry cannot be reached and the 502 waits in `down`
+// kRefusing: the target cannot be reached and the 502 waits in `down`
 // until the client has sent its request (an HTTP client that finds a
 // response before it wrote its request drops the connection instead of
 // reading it); kDraining: the 502 is sent, the rest of the request is read
@@ -70,9 +71,10 @@ enum class RelaySlotState : char {
 
 struct RelaySlot {
   RelaySlotState state = RelaySlotState::kFree;
+  const RelayTarget* target = nullptr;  // the accepting listener's
   int client = -1, upstream = -1;
-  RelayPipe up;    // client -> registry
-  RelayPipe down;  // registry -> client
+  RelayPipe up;    // client -> target
+  RelayPipe down;  // target -> client
   size_t drained = 0;
   int client_poll = -1, upstream_poll = -1;  // indexes into the poll set
 };
@@ -83,12 +85,9 @@ bool WouldBlock(int err) {
 
 class RelayLoop {
  public:
-  RelayLoop(int listen_fd, const RelayTarget& target, const RelayLimits& limits,
+  RelayLoop(std::span<const RelayRoute> routes, const RelayLimits& limits,
             int log_fd)
-      : listen_fd_(listen_fd),
-        target_(target),
-        limits_(limits),
-        log_fd_(log_fd) {}
+      : routes_(routes), limits_(limits), log_fd_(log_fd) {}
   ~RelayLoop() {
     for (int i = 0; i < limits_.max_connections && slots_ != nullptr; ++i) {
       Close(slots_[i]);
@@ -102,9 +101,10 @@ class RelayLoop {
   int Run(int stop_fd);
 
  private:
-  void Accept();
+  // Accepts one connection on `route`'s listener.
+  void Accept(const RelayRoute& route);
   void StartUpstream(RelaySlot& s);
-  // Readies the 502 for a client whose registry is unreachable.
+  // Readies the 502 for a client whose target is unreachable.
   void FailUpstream(RelaySlot& s, int err);
   // Sends the readied 502 once the client has sent something.
   void Refuse(RelaySlot& s);
@@ -116,8 +116,7 @@ class RelayLoop {
   void Close(RelaySlot& s);
   int AddPoll(int fd, short events);
 
-  const int listen_fd_;
-  const RelayTarget& target_;
+  const std::span<const RelayRoute> routes_;
   const RelayLimits limits_;
   const int log_fd_;
   void* memory_ = MAP_FAILED;
@@ -129,10 +128,14 @@ class RelayLoop {
 };
 
 int RelayLoop::Allocate() {
-  if (limits_.max_connections <= 0 || limits_.buffer_bytes == 0) return EINVAL;
+  if (routes_.empty() || routes_.size() > kMaxRelayRoutes ||
+      limits_.max_connections <= 0 || limits_.buffer_bytes == 0) {
+    return EINVAL;
+  }
   const size_t n = static_cast<size_t>(limits_.max_connections);
   const size_t slots = n * sizeof(RelaySlot);
-  const size_t polls = (2 * n + 2) * sizeof(pollfd);
+  // Two per connection, one per listener, the stop fd.
+  const size_t polls = (2 * n + kMaxRelayRoutes + 1) * sizeof(pollfd);
   memory_size_ = slots + polls + 2 * n * limits_.buffer_bytes;
   memory_ = mmap(nullptr, memory_size_, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -158,13 +161,16 @@ int RelayLoop::AddPoll(int fd, short events) {
 }
 
 int RelayLoop::Run(int stop_fd) {
-  const int flags = fcntl(listen_fd_, F_GETFL);
-  if (flags < 0 || fcntl(listen_fd_, F_SETFL, flags | O_NONBLOCK) < 0) {
-    return errno;
+  for (const RelayRoute& route : routes_) {
+    const int flags = fcntl(route.listen_fd, F_GETFL);
+    if (flags < 0 || fcntl(route.listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+      return errno;
+    }
   }
   while (true) {
     poll_count_ = 0;
-    const int listen_poll = AddPoll(listen_fd_, POLLIN);
+    // The listeners take the first routes_.size() entries.
+    for (const RelayRoute& route : routes_) AddPoll(route.listen_fd, POLLIN);
     const int stop_poll = stop_fd >= 0 ? AddPoll(stop_fd, POLLIN) : -1;
     for (int i = 0; i < limits_.max_connections; ++i) {
       RelaySlot& s = slots_[i];
@@ -196,19 +202,24 @@ int RelayLoop::Run(int stop_fd) {
           s.upstream_poll >= 0 ? polls_[s.upstream_poll].revents : 0;
       Step(s, polls_[s.client_poll].revents, u);
     }
-    if (polls_[listen_poll].revents & (POLLERR | POLLNVAL)) return EBADF;
-    if (polls_[listen_poll].revents & POLLIN) Accept();
+    for (size_t r = 0; r < routes_.size(); ++r) {
+      const short events = polls_[r].revents;
+      if (events & (POLLERR | POLLNVAL)) return EBADF;
+      if (events & POLLIN) Accept(routes_[r]);
+    }
   }
 }
 
-void RelayLoop::Accept() {
+void RelayLoop::Accept(const RelayRoute& route) {
   const int fd =
-      accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      accept4(route.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return;  // gone before we got to it, or out of fds: next time
+  // One pool of slots for every listener: the limit counts them all.
   for (int i = 0; i < limits_.max_connections; ++i) {
     RelaySlot& s = slots_[i];
     if (s.state != RelaySlotState::kFree) continue;
     s.client = fd;
+    s.target = &route.target;
     StartUpstream(s);
     return;
   }
@@ -219,11 +230,12 @@ void RelayLoop::StartUpstream(RelaySlot& s) {
   s.up.start = s.up.end = s.down.start = s.down.end = 0;
   s.up.eof = s.up.shut = s.down.eof = s.down.shut = false;
   s.drained = 0;
-  s.upstream = socket(target_.addr.ss_family,
+  const RelayTarget& target = *s.target;
+  s.upstream = socket(target.addr.ss_family,
                       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s.upstream < 0) return FailUpstream(s, errno);
-  if (connect(s.upstream, reinterpret_cast<const sockaddr*>(&target_.addr),
-              target_.addr_len) == 0) {
+  if (connect(s.upstream, reinterpret_cast<const sockaddr*>(&target.addr),
+              target.addr_len) == 0) {
     s.state = RelaySlotState::kRelaying;
   } else if (errno == EINPROGRESS) {
     s.state = RelaySlotState::kConnecting;
@@ -243,8 +255,10 @@ void RelayLoop::FailUpstream(RelaySlot& s, int err) {
     reason.Add("error ").AddInt(err);
   }
   RelayText body;
-  body.Add("kiln registry relay: cannot reach the registry ")
-      .Add(target_.description)
+  body.Add("kiln registry relay: cannot reach ")
+      .Add(s.target->name != nullptr ? s.target->name : "the target")
+      .Add(" ")
+      .Add(s.target->description)
       .Add(": ")
       .Add(reason.c_str())
       .Add("\n");
@@ -355,9 +369,9 @@ void RelayLoop::Close(RelaySlot& s) {
 
 }  // namespace
 
-int RunRegistryRelay(int listen_fd, const RelayTarget& target,
+int RunRegistryRelay(std::span<const RelayRoute> routes,
                      const RelayLimits& limits, int stop_fd, int log_fd) {
-  RelayLoop loop(listen_fd, target, limits, log_fd);
+  RelayLoop loop(routes, limits, log_fd);
   if (const int err = loop.Allocate(); err != 0) return err;
   return loop.Run(stop_fd);
 }

@@ -17,6 +17,19 @@ namespace {
 // The alias label of the registry address on `lo`.
 constexpr char kAliasLabel[] = "lo:kiln";
 
+// What OpenSandboxListeners reports as the failed step, by route.
+struct ListenerSteps {
+  const char* socket;
+  const char* bind;
+  const char* listen;
+};
+constexpr ListenerSteps kRegistrySteps = {"socket for the registry listener",
+                                          "bind the registry listener",
+                                          "listen on the registry listener"};
+constexpr ListenerSteps kTokenServiceSteps = {
+    "socket for the token service listener", "bind the token service listener",
+    "listen on the token service listener"};
+
 Status SplitRegistry(const std::string& registry, std::string* host,
                      uint16_t* port) {
   const size_t colon = registry.rfind(':');
@@ -55,6 +68,62 @@ void SetIpv6(sockaddr_storage* storage, socklen_t* len, const in6_addr& ip,
   sin6.sin6_port = htons(port);
   memcpy(storage, &sin6, sizeof(sin6));
   *len = sizeof(sin6);
+}
+
+// Replaces the port of an IPv4 or IPv6 address.
+void SetPort(sockaddr_storage* storage, uint16_t port) {
+  if (storage->ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in*>(storage)->sin_port = htons(port);
+  } else if (storage->ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(storage)->sin6_port = htons(port);
+  }
+}
+
+// The registry's token service: the registry's route with `port`, on the
+// same listening address and the same resolved host. `registry` is the
+// validated "HOST:PORT".
+SandboxRoute TokenServiceRoute(const SandboxRoute& registry_route,
+                               const std::string& registry, uint16_t port) {
+  SandboxRoute route = registry_route;
+  SetPort(&route.listen_addr, port);
+  SetPort(&route.target.addr, port);
+  const std::string description =
+      registry.substr(0, registry.rfind(':') + 1) + std::to_string(port);
+  memset(route.target.description, 0, sizeof(route.target.description));
+  strncpy(route.target.description, description.c_str(),
+          sizeof(route.target.description) - 1);
+  route.target.name = "the registry's token service";
+  return route;
+}
+
+// A socket listening on `route`'s address, or -1 with errno and *step.
+int OpenListener(const SandboxRoute& route, int backlog,
+                 const ListenerSteps& steps, const char** step) {
+  *step = steps.socket;
+  const int fd =
+      socket(route.listen_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const int one = 1;
+  int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (rc == 0 && route.listen_addr.ss_family == AF_INET6) {
+    rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  }
+  if (rc == 0) {
+    *step = steps.bind;
+    rc = bind(fd, reinterpret_cast<const sockaddr*>(&route.listen_addr),
+              route.listen_addr_len);
+  }
+  if (rc == 0) {
+    *step = steps.listen;
+    rc = listen(fd, backlog);
+  }
+  if (rc != 0) {
+    const int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
 }
 
 // The relay's target for a host name: its first address.
@@ -112,38 +181,48 @@ int ConfigureLoopback(const SandboxNetwork& network, const char** step) {
 }  // namespace
 
 StatusOr<SandboxNetwork> PlanSandboxNetwork(const std::string& registry,
-                                            const RelayLimits& limits) {
+                                            const RelayLimits& limits,
+                                            int token_port) {
   SandboxNetwork net;
   net.limits = limits;
   uint16_t port = 0;
   RETURN_IF_ERROR(SplitRegistry(registry, &net.registry_host, &port));
-  strncpy(net.target.description, registry.c_str(),
-          sizeof(net.target.description) - 1);
+  if (token_port < 0 || token_port > 65535 || token_port == port) {
+    return InvalidArgumentError(
+        "registry token service port " + std::to_string(token_port) +
+        ": expected 1..65535 and not the registry's own port (0 = none)");
+  }
+  SandboxRoute route;
+  strncpy(route.target.description, registry.c_str(),
+          sizeof(route.target.description) - 1);
   in_addr ip4;
   in6_addr ip6;
   if (inet_pton(AF_INET, net.registry_host.c_str(), &ip4) == 1) {
-    SetIpv4(&net.listen_addr, &net.listen_addr_len, ip4, port);
-    SetIpv4(&net.target.addr, &net.target.addr_len, ip4, port);
+    SetIpv4(&route.listen_addr, &route.listen_addr_len, ip4, port);
+    SetIpv4(&route.target.addr, &route.target.addr_len, ip4, port);
     net.add_alias = (ntohl(ip4.s_addr) >> 24) != 127;
     net.alias = ip4;
-    return net;
-  }
-  if (inet_pton(AF_INET6, net.registry_host.c_str(), &ip6) == 1) {
+  } else if (inet_pton(AF_INET6, net.registry_host.c_str(), &ip6) == 1) {
     if (!IN6_IS_ADDR_LOOPBACK(&ip6)) {
       return InvalidArgumentError(
           "registry \"" + registry +
           "\": the process driver's network sandbox supports IPv4 "
           "addresses, [::1] and host names, not other IPv6 addresses");
     }
-    SetIpv6(&net.listen_addr, &net.listen_addr_len, ip6, port);
-    SetIpv6(&net.target.addr, &net.target.addr_len, ip6, port);
-    return net;
+    SetIpv6(&route.listen_addr, &route.listen_addr_len, ip6, port);
+    SetIpv6(&route.target.addr, &route.target.addr_len, ip6, port);
+  } else {
+    net.host_is_name = true;
+    in_addr loopback;
+    loopback.s_addr = htonl(INADDR_LOOPBACK);
+    SetIpv4(&route.listen_addr, &route.listen_addr_len, loopback, port);
+    RETURN_IF_ERROR(Resolve(net.registry_host, port, &route.target));
   }
-  net.host_is_name = true;
-  in_addr loopback;
-  loopback.s_addr = htonl(INADDR_LOOPBACK);
-  SetIpv4(&net.listen_addr, &net.listen_addr_len, loopback, port);
-  RETURN_IF_ERROR(Resolve(net.registry_host, port, &net.target));
+  net.routes.push_back(route);
+  if (token_port > 0) {
+    net.routes.push_back(
+        TokenServiceRoute(route, registry, static_cast<uint16_t>(token_port)));
+  }
   return net;
 }
 
@@ -163,33 +242,20 @@ std::string HostsFile(const SandboxNetwork& network,
   return text;
 }
 
-int OpenSandboxListener(const SandboxNetwork& network, const char** step) {
+int OpenSandboxListeners(const SandboxNetwork& network, int* fds,
+                         const char** step) {
   if (ConfigureLoopback(network, step) != 0) return -1;
-  *step = "socket for the registry listener";
-  const int fd =
-      socket(network.listen_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  const int one = 1;
-  int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (rc == 0 && network.listen_addr.ss_family == AF_INET6) {
-    rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  for (size_t i = 0; i < network.routes.size(); ++i) {
+    fds[i] = OpenListener(network.routes[i], network.limits.max_connections,
+                          i == 0 ? kRegistrySteps : kTokenServiceSteps, step);
+    if (fds[i] < 0) {
+      const int err = errno;
+      for (size_t j = 0; j < i; ++j) close(fds[j]);
+      errno = err;
+      return -1;
+    }
   }
-  if (rc == 0) {
-    *step = "bind the registry listener";
-    rc = bind(fd, reinterpret_cast<const sockaddr*>(&network.listen_addr),
-              network.listen_addr_len);
-  }
-  if (rc == 0) {
-    *step = "listen on the registry listener";
-    rc = listen(fd, network.limits.max_connections);
-  }
-  if (rc != 0) {
-    const int err = errno;
-    close(fd);
-    errno = err;
-    return -1;
-  }
-  return fd;
+  return 0;
 }
 
 Status ProbeNetworkNamespace() {

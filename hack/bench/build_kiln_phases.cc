@@ -90,7 +90,7 @@ StatusOr<nlohmann::json> RunOverheadPhase(const PhaseContext& ctx, int runs,
       ASSIGN_OR_RETURN(
           DirectBuildResult d,
           RunDirectBuildah(
-              registry,
+              registry, RegistryCredential{"admin", ctx.endpoint.token},
               fmt::format("{}/bench-direct/d{}:latest", registry, run),
               fmt::format("{}/direct-{}", ctx.work_dir, run)));
       direct.Add(std::chrono::duration_cast<std::chrono::nanoseconds>(

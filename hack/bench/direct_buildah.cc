@@ -40,6 +40,7 @@ Status Run(const BuildahCommand& buildah, const std::vector<std::string>& argv,
 // The agent's containers config for a fresh storage root (agent.cc
 // WriteContainersConfig).
 StatusOr<BuildahConfig> WriteConfig(const std::string& registry,
+                                    const RegistryCredential& credential,
                                     const fs::path& dir) {
   const fs::path conf = dir / "containers";
   for (const fs::path& d : {conf / "registries.conf.d", dir / "tmp",
@@ -63,6 +64,12 @@ StatusOr<BuildahConfig> WriteConfig(const std::string& registry,
   RETURN_IF_ERROR(
       Write(c.storage_conf,
             StorageConf(c.storage_driver, c.storage_root, c.run_root)));
+  if (!credential.empty()) {
+    c.auth_file = (conf / "auth.json").string();
+    RETURN_IF_ERROR(WriteFileAtomically(
+        c.auth_file, RenderContainersAuthFile(registry, credential),
+        kPrivateFileMode));
+  }
   return c;
 }
 
@@ -71,11 +78,13 @@ double Since(Clock::time_point t) {
 }
 
 StatusOr<DirectBuildResult> BuildAndPush(const std::string& registry,
+                                         const RegistryCredential& credential,
                                          const std::string& image,
                                          const fs::path& dir) {
   DirectBuildResult r;
   const Clock::time_point start = Clock::now();
-  ASSIGN_OR_RETURN(BuildahConfig config, WriteConfig(registry, dir));
+  ASSIGN_OR_RETURN(BuildahConfig config,
+                   WriteConfig(registry, credential, dir));
   r.storage_driver = config.storage_driver;
   const std::string source = (dir / "source").string();
   RETURN_IF_ERROR(
@@ -97,11 +106,12 @@ StatusOr<DirectBuildResult> BuildAndPush(const std::string& registry,
 
 }  // namespace
 
-StatusOr<DirectBuildResult> RunDirectBuildah(const std::string& registry,
-                                             const std::string& image,
-                                             const std::string& work_dir) {
+StatusOr<DirectBuildResult> RunDirectBuildah(
+    const std::string& registry, const RegistryCredential& credential,
+    const std::string& image, const std::string& work_dir) {
   const fs::path dir(work_dir);
-  StatusOr<DirectBuildResult> r = BuildAndPush(registry, image, dir);
+  StatusOr<DirectBuildResult> r =
+      BuildAndPush(registry, credential, image, dir);
   UnmountBelow({(dir / "storage").string(), (dir / "run").string()});
   std::error_code ec;
   fs::remove_all(dir, ec);

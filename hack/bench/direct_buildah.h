@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api_types/status.h"
+#include "controller/image_registry/registry_credentials.h"
 
 namespace kiln::bench {
 
@@ -23,12 +24,13 @@ struct DirectBuildResult {
 };
 
 // Builds into WORK_DIR/storage and pushes `image` ("HOST:PORT/repo:tag",
-// plain HTTP to `registry`), then unmounts and removes `work_dir` (not
+// plain HTTP to `registry`, logged in with `credential` when it is set, as
+// the agent is), then unmounts and removes `work_dir` (not
 // timed). `work_dir` must not exist or be empty. Errors: Internal (a
 // command could not start or exited non-zero; its output's tail in the
 // message).
-StatusOr<DirectBuildResult> RunDirectBuildah(const std::string& registry,
-                                             const std::string& image,
-                                             const std::string& work_dir);
+StatusOr<DirectBuildResult> RunDirectBuildah(
+    const std::string& registry, const RegistryCredential& credential,
+    const std::string& image, const std::string& work_dir);
 
 }  // namespace kiln::bench

@@ -5,21 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "controller/base/hex.h"
 #include "controller/store/continue_token.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
-
-// The token of the hex-encoded `text`, so the fuzzer need not learn hex.
-std::string Hex(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : text) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
-  }
-  return out;
-}
 
 void Check(const std::string& text) {
   using kiln::ContinueToken;
@@ -41,6 +31,6 @@ void Check(const std::string& text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view rest = kiln::fuzz::AsText(data + 1, size - 1);
-  Check(data[0] % 2 == 0 ? std::string(rest) : Hex(rest));
+  Check(data[0] % 2 == 0 ? std::string(rest) : kiln::HexEncode(rest));
   return 0;
 }

@@ -129,8 +129,9 @@ TEST_F(BuildsTest, ExamplesBuildToReadyAndThePushedDigestsMatch) {
     const std::string digest = b["status"]["image"]["digest"];
     EXPECT_THAT(ref, HasSubstr(registry_ + "/default/" + name + ":"));
     EXPECT_THAT(digest, HasSubstr("sha256:"));
-    CommandResult inspect = RunCommand(
-        {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
+    CommandResult inspect =
+        RunCommand({"skopeo", "inspect", "--tls-verify=false", "--creds",
+                    kilnd_->RegistryLogin(), "docker://" + ref});
     ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
     auto image = nlohmann::json::parse(inspect.out);
     EXPECT_EQ(image["Digest"], digest) << name;

@@ -274,8 +274,9 @@ TEST_F(KilnctlTest, BuildDirToReadyThenApplySourcePathAndWait) {
   const std::string image = out.substr(out.rfind('\n') + 1);
   ASSERT_THAT(image, HasSubstr("@sha256:"));
   const std::string ref = image.substr(0, image.find('@'));
-  CommandResult inspect = RunCommand(
-      {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
+  CommandResult inspect =
+      RunCommand({"skopeo", "inspect", "--tls-verify=false", "--creds",
+                  kilnd_->RegistryLogin(), "docker://" + ref});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"],
             image.substr(image.find('@') + 1));

@@ -25,19 +25,41 @@ std::string MakeTempDir(const std::string& prefix) {
   return dir ? std::string(dir) : "";
 }
 
-int FreeLoopbackPort() {
+namespace {
+
+// Binds a loopback TCP socket to `port` (0 = any); returns it or -1.
+int BindLoopback(int port, int* bound) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return -1;
   }
-  close(fd);
-  return port;
+  *bound = ntohs(addr.sin_port);
+  return fd;
+}
+
+}  // namespace
+
+int FreeLoopbackPort() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int port = 0;
+    const int fd = BindLoopback(0, &port);
+    if (fd < 0) continue;
+    int next = 0;
+    const int next_fd = port < 65535 ? BindLoopback(port + 1, &next) : -1;
+    close(fd);
+    if (next_fd >= 0) {
+      close(next_fd);
+      return port;
+    }
+  }
+  return 0;
 }
 
 std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,

@@ -27,6 +27,9 @@ class Kilnd {
   std::string kubeconfig() const { return data_dir_ + "/kubeconfig"; }
   // The admin bearer token from the generated kubeconfig.
   std::string AdminToken() const;
+  // "admin:<token>": how the admin logs in to the embedded registry (skopeo
+  // --creds; the registry's token service takes Kiln tokens as passwords).
+  std::string RegistryLogin() const { return "admin:" + AdminToken(); }
   Child& process() { return *child_; }
 
   // kubectl with this server's kubeconfig and a private HOME/cache.
@@ -75,8 +78,9 @@ HttpResult ParseCurl(const CommandResult& r);
 // A fresh temp directory (not removed automatically).
 std::string MakeTempDir(const std::string& prefix);
 
-// A loopback TCP port that was free a moment ago (for kilnd's embedded
-// registry, which has no port-0 mode).
+// A loopback TCP port that was free a moment ago, and the port after it too
+// (for kilnd's embedded registry, which has no port-0 mode, and its token
+// service on the next port).
 int FreeLoopbackPort();
 
 }  // namespace kiln::testing

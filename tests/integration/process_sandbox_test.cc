@@ -113,6 +113,32 @@ std::string Probe(const std::string& host, const std::string& port,
          label + "=$r; ";
 }
 
+// A shell snippet that prints "PROBE_<label>=<HTTP status>" for a GET of
+// `url` with busybox wget (which exits non-zero on any status but 2xx and
+// names it on stderr), "PROBE_<label>=200" on success, else "=error".
+std::string HttpProbe(const std::string& url, const std::string& label) {
+  return "s=$(timeout 5 wget -q -O /dev/null " + url +
+         " 2>&1); case \"$s\" in \"\") r=200;; *\" 401 \"*) r=401;; *) "
+         "r=error;; esac; echo PROBE_" +
+         label + "=$r; ";
+}
+
+// A shell snippet that starts a blob upload (the first request of a push)
+// to `repository` at the registry HOST:PORT without credentials and prints
+// "PROBE_<label>=<HTTP status>".
+std::string AnonymousPushProbe(const std::string& registry,
+                               const std::string& repository,
+                               const std::string& label) {
+  const std::string host = registry.substr(0, registry.rfind(':'));
+  const std::string port = registry.substr(registry.rfind(':') + 1);
+  return "s=$(printf 'POST /v2/" + repository +
+         "/blobs/uploads/ HTTP/1.0\\r\\nHost: r\\r\\n\\r\\n' | timeout 5 nc " +
+         host + " " + port +
+         " | head -1); case \"$s\" in *\" 202 \"*) r=202;; *\" 401 \"*) "
+         "r=401;; *) r=other;; esac; echo PROBE_" +
+         label + "=$r; ";
+}
+
 // A Build whose one RUN step is `run`.
 std::string ProbeManifest(const std::string& name, const std::string& run) {
   return "apiVersion: kiln.dev/v1\nkind: Build\nmetadata:\n  name: " + name +
@@ -169,12 +195,18 @@ TEST_F(ProcessSandboxTest, RunStepReachesOnlyTheRegistry) {
                     Probe("127.0.0.1", lport, "listener");
   const std::string host_ip = HostIpv4();
   if (!host_ip.empty()) run += Probe(host_ip, lport, "listener-host-ip");
-  run += "if wget -q -O /dev/null http://127.0.0.1:" + reg_port +
-         "/v2/; then r=open; else r=closed; fi; echo PROBE_registry=$r; "
-         "d=$(ls /dev | tr '\\n' ' '); echo PROBE_dev=$d; "
-         // More than the 160 MiB scratch disk the build's storage is on.
-         "if dd if=/dev/zero of=/fill bs=1M count=320 2>/dev/null; "
-         "then r=fits; else r=full; fi; rm -f /fill; echo PROBE_disk=$r";
+  const std::string token_port = std::to_string(std::stoi(reg_port) + 1);
+  // The registry and its token service answer, and ask for credentials:
+  // an anonymous RUN step can neither pull nor push.
+  run +=
+      HttpProbe("http://127.0.0.1:" + reg_port + "/v2/", "registry") +
+      HttpProbe("http://127.0.0.1:" + token_port + "/token", "token-service") +
+      AnonymousPushProbe(registry_, "kiln/busybox", "push-base") +
+      AnonymousPushProbe(registry_, "default/probe", "push-own") +
+      "d=$(ls /dev | tr '\\n' ' '); echo PROBE_dev=$d; "
+      // More than the 160 MiB scratch disk the build's storage is on.
+      "if dd if=/dev/zero of=/fill bs=1M count=320 2>/dev/null; "
+      "then r=fits; else r=full; fi; rm -f /fill; echo PROBE_disk=$r";
   Apply(ProbeManifest("probe", run));
 
   nlohmann::json b =
@@ -185,7 +217,10 @@ TEST_F(ProcessSandboxTest, RunStepReachesOnlyTheRegistry) {
   if (!host_ip.empty()) {
     EXPECT_THAT(log, HasSubstr("PROBE_listener-host-ip=closed")) << log;
   }
-  EXPECT_THAT(log, HasSubstr("PROBE_registry=open")) << log;
+  EXPECT_THAT(log, HasSubstr("PROBE_registry=401")) << log;
+  EXPECT_THAT(log, HasSubstr("PROBE_token-service=401")) << log;
+  EXPECT_THAT(log, HasSubstr("PROBE_push-base=401")) << log;
+  EXPECT_THAT(log, HasSubstr("PROBE_push-own=401")) << log;
   EXPECT_THAT(log, HasSubstr("PROBE_disk=full")) << log;
   EXPECT_EQ(listener.accepted(), 0);
   // The push went through the relay too.
@@ -212,12 +247,11 @@ TEST_F(ProcessSandboxTest, RegistryOffLoopbackIsReachedTheSameWay) {
   const std::string host_ip = HostIpv4();
   if (host_ip.empty()) GTEST_SKIP() << "this host has no non-loopback IPv4";
   Start(host_ip + ":" + std::to_string(FreeLoopbackPort()));
-  Apply(ProbeManifest("offloop", "wget -q -O /dev/null http://" + registry_ +
-                                     "/v2/ && r=open && echo "
-                                     "PROBE_registry=$r"));
+  Apply(ProbeManifest("offloop",
+                      HttpProbe("http://" + registry_ + "/v2/", "registry")));
   nlohmann::json b =
       kilnd_->WaitForPhase("offloop", "Ready", std::chrono::seconds(240));
-  EXPECT_THAT(kilnd_->BuildLog(b), HasSubstr("PROBE_registry=open"));
+  EXPECT_THAT(kilnd_->BuildLog(b), HasSubstr("PROBE_registry=401"));
   EXPECT_THAT(b.value("/status/image/ref"_json_pointer, ""),
               HasSubstr(registry_ + "/default/offloop"));
 }

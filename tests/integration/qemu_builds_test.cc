@@ -244,8 +244,9 @@ TEST_F(QemuBuildsTest, BuildsInAMicroVmToReadyAndPushesTheImage) {
   const std::string digest = b.value("/status/image/digest"_json_pointer, "");
   EXPECT_THAT(ref, HasSubstr(registry_ + "/default/hello:"));
   ASSERT_THAT(digest, HasSubstr("sha256:"));
-  CommandResult inspect = RunCommand(
-      {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
+  CommandResult inspect =
+      RunCommand({"skopeo", "inspect", "--tls-verify=false", "--creds",
+                  kilnd_->RegistryLogin(), "docker://" + ref});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"], digest);
   EXPECT_THAT(LogOf(b), HasSubstr("STEP 2/2: RUN echo hi"));
@@ -326,8 +327,9 @@ TEST_F(QemuBuildsTest, KilndKill9WhileTheVmBuildsThenReady) {
   Start();
   nlohmann::json b = WaitFor("survivor", "Ready", 150);
   const std::string ref = b.value("/status/image/ref"_json_pointer, "");
-  CommandResult inspect = RunCommand(
-      {"skopeo", "inspect", "--tls-verify=false", "docker://" + ref});
+  CommandResult inspect =
+      RunCommand({"skopeo", "inspect", "--tls-verify=false", "--creds",
+                  kilnd_->RegistryLogin(), "docker://" + ref});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"],
             b.value("/status/image/digest"_json_pointer, ""));

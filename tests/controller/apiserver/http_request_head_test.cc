@@ -30,6 +30,23 @@ TEST(HttpRequestHeadTest, DecodesPathAndQuery) {
                           Pair("verbose", "")));
 }
 
+// Repeated parameters are all kept, in order: a registry token request
+// names one scope per repository.
+TEST(HttpRequestHeadTest, QueryListKeepsRepeatedParameters) {
+  HttpRequest request;
+  ASSERT_OK(DecodeRequestTarget(
+      "/token",
+      "scope=repository%3Aa%2Fb%3Apull&service=kiln-registry&scope=repository"
+      "%3Akiln%2Fbusybox%3Apull&flag",
+      &request));
+  EXPECT_THAT(request.query_list,
+              ElementsAre(Pair("scope", "repository:a/b:pull"),
+                          Pair("service", "kiln-registry"),
+                          Pair("scope", "repository:kiln/busybox:pull"),
+                          Pair("flag", "")));
+  EXPECT_EQ(request.Query("scope"), "repository:kiln/busybox:pull");
+}
+
 // A malformed escape is the client's error (400), not the server's: it
 // used to throw from the HTTP library's decoder, which the adapter answered
 // with 500 (found by tests/fuzz/http_request_fuzz.cc).

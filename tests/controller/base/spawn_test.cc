@@ -96,6 +96,24 @@ TEST(SpawnTest, StdinIsDevNull) {
   EXPECT_EQ(code, 0);
 }
 
+// A descriptor the parent left inheritable (no close-on-exec, as a
+// library's listening socket may be) does not reach the child: a
+// long-lived child would otherwise keep the parent's port bound.
+TEST(SpawnTest, NoDescriptorBeyondStdioIsInherited) {
+  const int leaky = open("/dev/null", O_RDONLY);  // no O_CLOEXEC on purpose
+  ASSERT_GE(leaky, 3);
+  int code = -1;
+  const std::string fd = std::to_string(leaky);
+  EXPECT_EQ(RunToEnd(Command({"sh", "-c",
+                              "if [ -e /proc/$$/fd/" + fd +
+                                  " ]; then echo inherited; else echo "
+                                  "closed; fi"}),
+                     &code),
+            "closed\n");
+  EXPECT_EQ(code, 0);
+  close(leaky);
+}
+
 TEST(SpawnTest, EnvAddsAndOverrides) {
   setenv("KILN_SPAWN_TEST_KEEP", "kept", 1);
   setenv("KILN_SPAWN_TEST_OVERRIDE", "old", 1);

@@ -37,7 +37,7 @@ class BaseImageTest : public ::testing::Test {
     registry_ = std::move(registry).value().release();
 
     const auto start = std::chrono::steady_clock::now();
-    seed_status_ = new Status(SeedBaseImage(address(), work_dir()));
+    seed_status_ = new Status(SeedBaseImage(address(), work_dir()).status());
     seed_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count();
@@ -95,10 +95,44 @@ TEST_F(BaseImageTest, SeedingTwiceIsANoOp) {
   ASSERT_OK_AND_ASSIGN(std::string before,
                        client->ManifestDigest("kiln/busybox", "1"));
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_OK(SeedBaseImage(address(), work_dir()));
+  ASSERT_OK_AND_ASSIGN(SeedResult again, SeedBaseImage(address(), work_dir()));
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(2));
+  EXPECT_EQ(again.digest, before);
+  EXPECT_EQ(again.replaced, "");
   EXPECT_THAT(client->ManifestDigest("kiln/busybox", "1"),
               IsOkAndHolds(before));
+}
+
+// The base image is pinned by digest: an image pushed over the tag is
+// replaced by the next seed, which says so.
+TEST_F(BaseImageTest, SeedReplacesAnImagePushedOverTheBaseImage) {
+  ASSERT_OK(*seed_status_);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RegistryClient> client,
+                       NewRegistryClient(address()));
+  ASSERT_OK_AND_ASSIGN(std::string seeded,
+                       client->ManifestDigest("kiln/busybox", "1"));
+  ASSERT_OK_AND_ASSIGN(std::string container,
+                       Buildah({"from", "--quiet", "--tls-verify=false",
+                                "docker://" + address() + "/kiln/busybox:1"}));
+  while (!container.empty() && container.back() == '\n') container.pop_back();
+  ASSERT_OK(Buildah({"config", "--env", "EVIL=1", container}).status());
+  ASSERT_OK(Buildah({"commit", "--quiet", container, "evil:1"}).status());
+  EXPECT_OK(Buildah({"rm", container}).status());
+  ASSERT_OK(Buildah({"push", "--quiet", "--tls-verify=false", "evil:1",
+                     "docker://" + address() + "/kiln/busybox:1"})
+                .status());
+  ASSERT_OK_AND_ASSIGN(std::string evil,
+                       client->ManifestDigest("kiln/busybox", "1"));
+  ASSERT_NE(evil, seeded);
+
+  ASSERT_OK_AND_ASSIGN(SeedResult result, SeedBaseImage(address(), work_dir()));
+  EXPECT_EQ(result.replaced, evil);
+  EXPECT_NE(result.digest, evil);
+  EXPECT_THAT(client->ManifestDigest("kiln/busybox", "1"),
+              IsOkAndHolds(result.digest));
+  ASSERT_OK_AND_ASSIGN(SeedResult again, SeedBaseImage(address(), work_dir()));
+  EXPECT_EQ(again.replaced, "");
+  EXPECT_EQ(again.digest, result.digest);
 }
 
 TEST_F(BaseImageTest, ContainerFromBaseImageRunsShell) {

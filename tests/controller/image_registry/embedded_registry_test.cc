@@ -118,6 +118,56 @@ TEST_F(EmbeddedRegistryTest, SecondInstanceAdoptsARunningRegistry) {
               StatusIs(StatusCode::kUnavailable));
 }
 
+// With token auth the registry asks anonymous clients for a token from
+// kilnd's token service (Ping still sees a registry); one left running
+// without auth, or for another token service, is started again with this
+// config instead of adopted.
+TEST_F(EmbeddedRegistryTest, TokenAuthRegistryIsStartedAgainForAnotherRealm) {
+  EmbeddedRegistryOptions options = TestOptions(dir_);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EmbeddedRegistry> open,
+                       EmbeddedRegistry::Start(options, clock_));
+  const pid_t open_pid = open->pid();
+  open->Abandon();
+  open.reset();
+  EXPECT_THAT(ClientFor(options.listen)->TokenRealm(), IsOkAndHolds(""));
+
+  const std::string cert = dir_.path() + "/token.crt";
+  ASSERT_OK(RunCommandOk({"openssl", "req", "-x509", "-newkey", "ec",
+                          "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-keyout", dir_.path() + "/token.key", "-out", cert,
+                          "-subj", "/CN=kiln-registry-token", "-days", "1"},
+                         seconds(30))
+                .status());
+  options.token_auth = RegistryTokenAuth{"http://127.0.0.1:1/token",
+                                         "kiln-registry", "kilnd", cert};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EmbeddedRegistry> secured,
+                       EmbeddedRegistry::Start(options, clock_));
+  EXPECT_FALSE(secured->adopted());
+  EXPECT_FALSE(ProcessRunning(open_pid));
+  EXPECT_OK(ClientFor(options.listen)->Ping());
+  EXPECT_THAT(ClientFor(options.listen)->TokenRealm(),
+              IsOkAndHolds("http://127.0.0.1:1/token"));
+  // Anonymous reads are refused now.
+  EXPECT_THAT(ClientFor(options.listen)->ManifestDigest("kiln/busybox", "1"),
+              StatusIs(StatusCode::kInternal, HasSubstr("401")));
+  secured->Abandon();
+  secured.reset();
+
+  // Same realm: adopted as before.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EmbeddedRegistry> same,
+                       EmbeddedRegistry::Start(options, clock_));
+  EXPECT_TRUE(same->adopted());
+  // Another realm: started again.
+  same->Abandon();
+  same.reset();
+  options.token_auth->realm = "http://127.0.0.1:2/token";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EmbeddedRegistry> moved,
+                       EmbeddedRegistry::Start(options, clock_));
+  EXPECT_FALSE(moved->adopted());
+  EXPECT_THAT(ClientFor(options.listen)->TokenRealm(),
+              IsOkAndHolds("http://127.0.0.1:2/token"));
+}
+
 TEST_F(EmbeddedRegistryTest, PortTakenByNonRegistryIsUnavailable) {
   GarbageListener squatter;
   EmbeddedRegistryOptions options = TestOptions(dir_);

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "controller/base/hex.h"
 #include "tests/testing/status_matchers.h"
 
 namespace kiln {
@@ -13,15 +14,7 @@ namespace {
 using ::testing::HasSubstr;
 
 // Hex-encodes `text` the way Encode does, to forge tokens.
-std::string Forge(const std::string& text) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : text) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
+std::string Forge(const std::string& text) { return HexEncode(text); }
 
 TEST(ContinueTokenTest, RoundTrips) {
   const ContinueToken token{42, "builds/default/a", "ns=default"};

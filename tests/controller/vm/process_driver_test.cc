@@ -86,11 +86,12 @@ class ProcessDriverTest : public ::testing::Test {
 
   StatusOr<std::unique_ptr<ProcessDriver>> NewDriver(
       const std::string& agent = kiln::testing::kFakeAgentPath,
-      int64_t scratch_mib = 64) {
+      int64_t scratch_mib = 64, int registry_token_port = 0) {
     ProcessDriver::Options options;
     options.state_dir = state_dir_;
     options.agent_path = agent;
     options.scratch_mib = scratch_mib;
+    options.registry_token_port = registry_token_port;
     return ProcessDriver::New(options, clock_);
   }
 
@@ -450,6 +451,7 @@ class LoopbackServer {
     if (thread_.joinable()) thread_.join();
     close(fd_);
   }
+  int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   int accepted() const { return accepted_.load(); }
 
@@ -503,6 +505,43 @@ TEST_F(ProcessDriverTest, AgentReachesOnlyTheRegistryThroughTheRelay) {
   Release(name);
   WaitExited(*driver_, name);
   EXPECT_TRUE(Eventually([&] { return CgroupPids(cgroup).empty(); }));
+}
+
+TEST_F(ProcessDriverTest, AgentReachesTheRegistryTokenServiceThroughTheRelay) {
+  LoopbackServer registry(/*echo=*/true);
+  LoopbackServer token_service(/*echo=*/true);
+  LoopbackServer other(/*echo=*/false);
+  ASSERT_GT(token_service.port(), 0);
+  ASSERT_OK_AND_ASSIGN(driver_,
+                       NewDriver(kiln::testing::kFakeAgentPath, 64,
+                                 /*registry_token_port=*/token_service.port()));
+  const std::string name = Name("token");
+  auto args = UntilReleased(name);
+  args["FAKE_REPORT"] = "1";
+  args["FAKE_CONNECT"] = registry.address() + "," + token_service.address() +
+                         "," + other.address();
+  VmSpec spec = Spec(name, args);
+  spec.job.registry = registry.address();
+  ASSERT_OK(driver_->Create(name, spec));
+  const std::string dir = driver_->WorkDir(name);
+  ASSERT_TRUE(Eventually([&] { return fs::exists(dir + "/report.json"); }));
+  ASSERT_OK_AND_ASSIGN(nlohmann::json report,
+                       ReadJsonFile(dir + "/report.json"));
+  EXPECT_EQ(report["connect"][registry.address()], "ping");
+  EXPECT_EQ(report["connect"][token_service.address()], "ping");
+  EXPECT_THAT(report["connect"][other.address()].get<std::string>(),
+              HasSubstr("error: Connection refused"));
+  EXPECT_EQ(registry.accepted(), 1);
+  EXPECT_EQ(token_service.accepted(), 1);
+  EXPECT_EQ(other.accepted(), 0);
+  Release(name);
+  WaitExited(*driver_, name);
+}
+
+TEST_F(ProcessDriverTest, NewRejectsATokenServicePortOutOfRange) {
+  EXPECT_THAT(
+      NewDriver(kiln::testing::kFakeAgentPath, 64, 65536).status(),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("token service port")));
 }
 
 TEST_F(ProcessDriverTest, PidsLimitIsSet) {

@@ -84,6 +84,43 @@ TEST(QemuCommandTest, RegistryOnlyNetworkAndKernelLine) {
   EXPECT_THAT(append, HasSubstr("tsc_early_khz=2100000 tsc=reliable"));
 }
 
+TEST(QemuCommandTest, NoTokenServiceWithoutItsPort) {
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> argv, QemuCommand(Spec()));
+  EXPECT_EQ(After(argv, "-netdev"),
+            "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:5000-cmd:/bin/"
+            "busybox nc 127.0.0.1 5000");
+  EXPECT_THAT(After(argv, "-append"), Not(HasSubstr("kiln.registry_token")));
+}
+
+TEST(QemuCommandTest, TokenServiceGetsASecondGuestfwdAndKernelArgs) {
+  QemuCommandSpec spec = Spec();
+  spec.registry = "registry.local:5000";
+  spec.registry_host = "10.1.2.3:5001";
+  spec.registry_token_port = 5002;
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> argv, QemuCommand(spec));
+  // Both rules in the one user network: the token service on the
+  // registry's host, at its own port.
+  EXPECT_EQ(After(argv, "-netdev"),
+            "user,id=net0,restrict=on,"
+            "guestfwd=tcp:10.0.2.100:5000-cmd:/bin/busybox nc 10.1.2.3 5001,"
+            "guestfwd=tcp:10.0.2.100:5001-cmd:/bin/busybox nc 10.1.2.3 5002");
+  const std::string append = After(argv, "-append");
+  EXPECT_THAT(append, HasSubstr(" kiln.registry_via=10.0.2.100:5000"));
+  EXPECT_THAT(append, HasSubstr(" kiln.registry_token_port=5002"));
+  EXPECT_THAT(append, HasSubstr(" kiln.registry_token_via=10.0.2.100:5001"));
+}
+
+TEST(QemuCommandTest, RejectsABadTokenServicePort) {
+  for (int bad : {-1, 65536, 5000}) {  // 5000: the registry's own port
+    QemuCommandSpec spec = Spec();
+    spec.registry_token_port = bad;
+    EXPECT_THAT(
+        QemuCommand(spec).status(),
+        StatusIs(StatusCode::kInvalidArgument, HasSubstr("token service")))
+        << bad;
+  }
+}
+
 TEST(QemuCommandTest, KvmHasNoTcgOptions) {
   QemuCommandSpec spec = Spec();
   spec.accel = "kvm";

@@ -91,6 +91,11 @@ TEST_F(QemuDriverTest, MissingQemuIsInvalidArgument) {
   options.accel = "hvf";
   EXPECT_THAT(QemuDriver::New(options, clock_).status(),
               StatusIs(StatusCode::kInvalidArgument));
+  options = Options();
+  options.registry_token_port = 65536;
+  EXPECT_THAT(
+      QemuDriver::New(options, clock_).status(),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("token service port")));
 }
 
 TEST_F(QemuDriverTest, AbsentVmIsNotFoundAndDeleteIsOk) {

@@ -1,5 +1,6 @@
 // RunRegistryRelay on real loopback sockets, in a thread of the test: a
-// "registry" (an echo server run by the test) behind it, clients in front.
+// "registry" and a "token service" (echo servers run by the test) behind
+// it, clients in front.
 // Every check waits on a socket (blocking reads), never on time.
 #include "controller/vm/registry_relay.h"
 
@@ -53,8 +54,9 @@ int ConnectLoopback(int port) {
   return fd;
 }
 
-RelayTarget LoopbackTarget(int port) {
+RelayTarget LoopbackTarget(int port, const char* name = "the registry") {
   RelayTarget target;
+  target.name = name;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -141,14 +143,26 @@ class RegistryRelayTest : public ::testing::Test {
 
   // Runs the relay in front of `target_port` with `limits`.
   void Start(int target_port, RelayLimits limits) {
-    listen_fd_ = ListenLoopback(&relay_port_);
-    ASSERT_GE(listen_fd_, 0);
+    StartRoutes({LoopbackTarget(target_port)}, limits);
+  }
+  // Runs the relay with one listener per target (relay_ports_[i] leads to
+  // targets[i]) with `limits`.
+  void StartRoutes(const std::vector<RelayTarget>& targets,
+                   RelayLimits limits) {
+    for (const RelayTarget& target : targets) {
+      RelayRoute route;
+      int port = 0;
+      route.listen_fd = ListenLoopback(&port);
+      ASSERT_GE(route.listen_fd, 0);
+      route.target = target;
+      routes_.push_back(route);
+      relay_ports_.push_back(port);
+    }
+    relay_port_ = relay_ports_.front();
     ASSERT_EQ(pipe2(stop_, O_CLOEXEC), 0);
     ASSERT_EQ(pipe2(log_, O_CLOEXEC | O_NONBLOCK), 0);
-    target_ = LoopbackTarget(target_port);
     thread_ = std::thread([this, limits] {
-      result_ =
-          RunRegistryRelay(listen_fd_, target_, limits, stop_[0], log_[1]);
+      result_ = RunRegistryRelay(routes_, limits, stop_[0], log_[1]);
     });
   }
   // Stops the relay; returns what it returned.
@@ -156,7 +170,8 @@ class RegistryRelayTest : public ::testing::Test {
     if (!thread_.joinable()) return result_;
     (void)!write(stop_[1], "x", 1);
     thread_.join();
-    for (int fd : {listen_fd_, stop_[0], stop_[1], log_[1]}) close(fd);
+    for (int fd : {stop_[0], stop_[1], log_[1]}) close(fd);
+    for (const RelayRoute& route : routes_) close(route.listen_fd);
     return result_;
   }
   std::string Log() {
@@ -165,11 +180,11 @@ class RegistryRelayTest : public ::testing::Test {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
   }
 
-  int listen_fd_ = -1;
-  int relay_port_ = 0;
+  std::vector<RelayRoute> routes_;
+  std::vector<int> relay_ports_;
+  int relay_port_ = 0;  // relay_ports_[0]
   int stop_[2] = {-1, -1};
   int log_[2] = {-1, -1};
-  RelayTarget target_;
   int result_ = -1;
   std::thread thread_;
 };
@@ -270,10 +285,103 @@ TEST_F(RegistryRelayTest, UnreachableRegistryAnswers502NamingIt) {
   EXPECT_THAT(Log(), HasSubstr("connection refused"));
 }
 
+// What a round trip of "ping" through the relay listening on `port`
+// brings back ("" when the connection fails).
+std::string Ping(int port) {
+  const int c = ConnectLoopback(port);
+  if (c < 0) return "";
+  const bool sent = SendAll(c, "ping");
+  shutdown(c, SHUT_WR);
+  const std::string reply = sent ? ReadToEof(c) : "";
+  close(c);
+  return reply;
+}
+
+TEST_F(RegistryRelayTest, EachListenerForwardsToItsOwnTarget) {
+  EchoServer registry, token_service;
+  StartRoutes(
+      {LoopbackTarget(registry.port()),
+       LoopbackTarget(token_service.port(), "the registry's token service")},
+      {.max_connections = 4, .buffer_bytes = 4096});
+  EXPECT_EQ(Ping(relay_ports_[1]), "ping");
+  EXPECT_EQ(token_service.accepted(), 1);
+  EXPECT_EQ(registry.accepted(), 0);
+  EXPECT_EQ(Ping(relay_ports_[0]), "ping");
+  EXPECT_EQ(Ping(relay_ports_[0]), "ping");
+  EXPECT_EQ(registry.accepted(), 2);
+  EXPECT_EQ(token_service.accepted(), 1);
+  EXPECT_EQ(Stop(), 0);
+}
+
+TEST_F(RegistryRelayTest, ConnectionLimitCountsEveryListener) {
+  EchoServer registry, token_service;
+  StartRoutes(
+      {LoopbackTarget(registry.port()),
+       LoopbackTarget(token_service.port(), "the registry's token service")},
+      {.max_connections = 2, .buffer_bytes = 4096});
+  // One connection through each listener: the limit is reached.
+  const int a = ConnectLoopback(relay_ports_[0]);
+  const int b = ConnectLoopback(relay_ports_[1]);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  for (int fd : {a, b}) {
+    ASSERT_TRUE(SendAll(fd, "ping"));
+    char buf[4];
+    ASSERT_EQ(recv(fd, buf, sizeof(buf), MSG_WAITALL), 4);
+  }
+  for (int port : relay_ports_) {
+    const int refused = ConnectLoopback(port);
+    ASSERT_GE(refused, 0);
+    EXPECT_EQ(ReadToEof(refused), "") << "through the listener on " << port;
+    close(refused);
+  }
+  EXPECT_EQ(registry.accepted(), 1);
+  EXPECT_EQ(token_service.accepted(), 1);
+  // The registry's slot freed serves the token service's listener.
+  shutdown(a, SHUT_WR);
+  EXPECT_EQ(ReadToEof(a), "");
+  close(a);
+  EXPECT_EQ(Ping(relay_ports_[1]), "ping");
+  EXPECT_EQ(token_service.accepted(), 2);
+  close(b);
+  EXPECT_EQ(Stop(), 0);
+}
+
+TEST_F(RegistryRelayTest, UnreachableTokenServiceAnswers502NamingIt) {
+  EchoServer registry;
+  int dead_port = 0;
+  const int dead = ListenLoopback(&dead_port);
+  close(dead);  // nothing listens there now
+  StartRoutes({LoopbackTarget(registry.port()),
+               LoopbackTarget(dead_port, "the registry's token service")},
+              {.max_connections = 2, .buffer_bytes = 4096});
+  const int c = ConnectLoopback(relay_ports_[1]);
+  ASSERT_GE(c, 0);
+  ASSERT_TRUE(SendAll(c, "GET /token HTTP/1.1\r\nHost: x\r\n\r\n"));
+  shutdown(c, SHUT_WR);  // were it relayed to the registry, echo and end
+  const std::string response = ReadToEof(c);
+  close(c);
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
+  EXPECT_THAT(response,
+              HasSubstr("cannot reach the registry's token service 127.0.0.1:" +
+                        std::to_string(dead_port) + ": connection refused"));
+  // The registry's listener is unaffected.
+  EXPECT_EQ(Ping(relay_ports_[0]), "ping");
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_THAT(Log(), HasSubstr("the registry's token service 127.0.0.1:" +
+                               std::to_string(dead_port)));
+}
+
 TEST(RegistryRelayLimitsTest, RejectsZeroLimits) {
-  RelayTarget target = LoopbackTarget(1);
-  EXPECT_EQ(RunRegistryRelay(-1, target, {.max_connections = 0}, -1, -1),
+  const RelayRoute route{.listen_fd = -1, .target = LoopbackTarget(1)};
+  EXPECT_EQ(RunRegistryRelay({&route, 1}, {.max_connections = 0}, -1, -1),
             EINVAL);
+}
+
+TEST(RegistryRelayLimitsTest, RejectsNoRoutesAndTooMany) {
+  EXPECT_EQ(RunRegistryRelay({}, RelayLimits{}, -1, -1), EINVAL);
+  const std::vector<RelayRoute> routes(kMaxRelayRoutes + 1);
+  EXPECT_EQ(RunRegistryRelay(routes, RelayLimits{}, -1, -1), EINVAL);
 }
 
 }  // namespace
