@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Configures and builds Kiln.
-# Usage: hack/build.sh [--sanitize|--tsan] [TARGET...]
+# Usage: hack/build.sh [--sanitize|--tsan|--fuzz-campaign] [TARGET...]
 #   (default)    build/       g++, RelWithDebInfo (the benchmarks build in
 #                             their own Release dirs: hack/bench/*.sh)
 #   --sanitize   build-asan/  clang, ASan + UBSan, and -Wthread-safety -Werror,
 #                             plus the libFuzzer targets (tests/fuzz)
 #   --tsan       build-tsan/  clang, ThreadSanitizer
+#   --fuzz-campaign build-fuzz/ as --sanitize at -O1 (long fuzz runs:
+#                             hack/fuzz.sh --campaign)
 # TARGETs are ninja targets (default: all of them), e.g. `kilnd kilnctl`.
 # Uses ccache when it is installed (hack/setup.sh installs it), keyed on
 # paths relative to the checkout, so a clone in another folder reuses the
@@ -16,9 +18,9 @@ cd "$(dirname "$0")/.."
 
 mode=""
 case "${1:-}" in
-  --sanitize | --tsan) mode="$1"; shift ;;
+  --sanitize | --tsan | --fuzz-campaign) mode="$1"; shift ;;
   --thread-safety) mode=--sanitize; shift ;;  # merged into --sanitize
-  -*) echo "usage: hack/build.sh [--sanitize|--tsan] [TARGET...]" >&2; exit 2 ;;
+  -*) echo "usage: hack/build.sh [--sanitize|--tsan|--fuzz-campaign] [TARGET...]" >&2; exit 2 ;;
 esac
 
 args=(-G Ninja)
@@ -27,6 +29,10 @@ case "$mode" in
   --sanitize)
     dir=build-asan
     args+=(-DKILN_SANITIZE=address -DKILN_THREAD_SAFETY=ON -DKILN_FUZZ=ON
+           -DCMAKE_CXX_COMPILER=clang++ -DKILN_BUILD_BENCH=OFF) ;;
+  --fuzz-campaign)
+    dir=build-fuzz
+    args+=(-DKILN_SANITIZE=address -DKILN_SANITIZE_OPT=-O1 -DKILN_FUZZ=ON
            -DCMAKE_CXX_COMPILER=clang++ -DKILN_BUILD_BENCH=OFF) ;;
   --tsan)
     dir=build-tsan

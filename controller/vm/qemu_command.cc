@@ -46,14 +46,20 @@ std::string KernelCommandLine(const QemuCommandSpec& spec) {
 
 // The user network: nothing but guestfwds to the registry and, when set,
 // its token service, each run as `busybox nc HOST PORT` per connection.
+// The token service is part of kilnd, which a VM outlives across a
+// restart: a refused connection to it is tried again every 250 ms for
+// 15 s (the guest's request waits in the socket meanwhile), as the process
+// driver's relay does.
 std::string UserNetwork(const QemuCommandSpec& spec, const std::string& host,
                         const std::string& port) {
-  const std::string nc = "-cmd:" + spec.busybox + " nc " + host + " ";
+  const std::string nc = spec.busybox + " nc " + host + " ";
   std::string netdev = std::string("user,id=net0,restrict=on,guestfwd=tcp:") +
-                       kGuestRegistryVia + nc + port;
+                       kGuestRegistryVia + "-cmd:" + nc + port;
   if (spec.registry_token_port > 0) {
-    netdev += std::string(",guestfwd=tcp:") + kGuestRegistryTokenVia + nc +
-              std::to_string(spec.registry_token_port);
+    netdev += std::string(",guestfwd=tcp:") + kGuestRegistryTokenVia +
+              "-cmd:" + spec.busybox + " sh -c 'i=0; while [ $i -lt 60 ]; do " +
+              nc + std::to_string(spec.registry_token_port) + " && exit 0; " +
+              "i=$((i+1)); " + spec.busybox + " usleep 250000; done; exit 1'";
   }
   return netdev;
 }

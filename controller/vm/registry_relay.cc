@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,16 @@ namespace {
 constexpr size_t kMaxDrainBytes = 1 << 20;
 // Failed target connections logged, at most.
 constexpr int kMaxLoggedFailures = 20;
+// How often a refused connection to a target with retry_refused_ms is
+// tried again.
+constexpr int64_t kRetryIntervalMs = 250;
+
+// CLOCK_MONOTONIC in milliseconds (async-signal-safe).
+int64_t NowMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
 
 // A fixed-size text line (no allocation; text that does not fit is cut).
 using RelayText = FixedText<512>;
@@ -64,6 +75,7 @@ struct RelayPipe {
 enum class RelaySlotState : char {
   kFree,
   kConnecting,
+  kRetrying,  // the target refused; connecting again at retry_at_ms
   kRelaying,
   kRefusing,
   kDraining
@@ -76,6 +88,8 @@ struct RelaySlot {
   RelayPipe up;    // client -> target
   RelayPipe down;  // target -> client
   size_t drained = 0;
+  int64_t retry_until_ms = 0;  // 0: no refusal yet
+  int64_t retry_at_ms = 0;
   int client_poll = -1, upstream_poll = -1;  // indexes into the poll set
 };
 
@@ -190,7 +204,17 @@ int RelayLoop::Run(int stop_fd) {
       s.client_poll = AddPoll(s.client, c);
       s.upstream_poll = s.upstream >= 0 ? AddPoll(s.upstream, u) : -1;
     }
-    if (poll(polls_, static_cast<nfds_t>(poll_count_), -1) < 0) {
+    int timeout_ms = -1;
+    const int64_t now = NowMs();
+    for (int i = 0; i < limits_.max_connections; ++i) {
+      const RelaySlot& s = slots_[i];
+      if (s.state != RelaySlotState::kRetrying) continue;
+      const int64_t wait = std::max<int64_t>(0, s.retry_at_ms - now);
+      if (timeout_ms < 0 || wait < timeout_ms) {
+        timeout_ms = static_cast<int>(wait);
+      }
+    }
+    if (poll(polls_, static_cast<nfds_t>(poll_count_), timeout_ms) < 0) {
       if (errno == EINTR) continue;
       return errno;
     }
@@ -220,6 +244,7 @@ void RelayLoop::Accept(const RelayRoute& route) {
     if (s.state != RelaySlotState::kFree) continue;
     s.client = fd;
     s.target = &route.target;
+    s.retry_until_ms = 0;
     StartUpstream(s);
     return;
   }
@@ -247,6 +272,16 @@ void RelayLoop::StartUpstream(RelaySlot& s) {
 void RelayLoop::FailUpstream(RelaySlot& s, int err) {
   if (s.upstream >= 0) close(s.upstream);
   s.upstream = -1;
+  if (err == ECONNREFUSED && s.target->retry_refused_ms > 0) {
+    const int64_t now = NowMs();
+    if (s.retry_until_ms == 0)
+      s.retry_until_ms = now + s.target->retry_refused_ms;
+    if (now < s.retry_until_ms) {
+      s.retry_at_ms = now + kRetryIntervalMs;
+      s.state = RelaySlotState::kRetrying;
+      return;
+    }
+  }
   RelayText reason;
   const char* text = ConnectErrorText(err);
   if (text != nullptr) {
@@ -295,6 +330,9 @@ void RelayLoop::Refuse(RelaySlot& s) {
 void RelayLoop::Step(RelaySlot& s, short client_events, short upstream_events) {
   switch (s.state) {
     case RelaySlotState::kFree:
+      return;
+    case RelaySlotState::kRetrying:
+      if (NowMs() >= s.retry_at_ms) StartUpstream(s);
       return;
     case RelaySlotState::kRefusing:
       if (client_events != 0) Refuse(s);

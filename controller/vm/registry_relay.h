@@ -43,6 +43,11 @@ struct RelayTarget {
   // What the target is, for messages: "the registry", "the registry's
   // token service". Must point to static storage (a string literal).
   const char* name = "the registry";
+  // > 0: a refused connection is tried again every 250 ms for up to this
+  // long before the client gets the 502 (the token service is part of
+  // kilnd, which a builder outlives across a restart). The client's
+  // request waits in its socket meanwhile.
+  int retry_refused_ms = 0;
 };
 
 // A listening socket (non-blocking is not required) and where the

@@ -93,6 +93,8 @@ SandboxRoute TokenServiceRoute(const SandboxRoute& registry_route,
   strncpy(route.target.description, description.c_str(),
           sizeof(route.target.description) - 1);
   route.target.name = "the registry's token service";
+  // kilnd serves it: a builder that outlives a kilnd restart waits for it.
+  route.target.retry_refused_ms = kTokenServiceRetryMs;
   return route;
 }
 

@@ -43,6 +43,10 @@ struct SandboxRoute {
   RelayTarget target;  // from the host
 };
 
+// How long the relay retries a refused connection to the token service
+// (kilnd restarting) before it answers 502.
+inline constexpr int kTokenServiceRetryMs = 15000;
+
 struct SandboxNetwork {
   // routes[0]: the registry; routes[1], when there is a token port: the
   // registry's token service. Never more than kMaxRelayRoutes.

@@ -99,11 +99,13 @@ TEST(QemuCommandTest, TokenServiceGetsASecondGuestfwdAndKernelArgs) {
   spec.registry_token_port = 5002;
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> argv, QemuCommand(spec));
   // Both rules in the one user network: the token service on the
-  // registry's host, at its own port.
+  // registry's host, at its own port, tried again while kilnd restarts.
   EXPECT_EQ(After(argv, "-netdev"),
             "user,id=net0,restrict=on,"
             "guestfwd=tcp:10.0.2.100:5000-cmd:/bin/busybox nc 10.1.2.3 5001,"
-            "guestfwd=tcp:10.0.2.100:5001-cmd:/bin/busybox nc 10.1.2.3 5002");
+            "guestfwd=tcp:10.0.2.100:5001-cmd:/bin/busybox sh -c 'i=0; while "
+            "[ $i -lt 60 ]; do /bin/busybox nc 10.1.2.3 5002 && exit 0; "
+            "i=$((i+1)); /bin/busybox usleep 250000; done; exit 1'");
   const std::string append = After(argv, "-append");
   EXPECT_THAT(append, HasSubstr(" kiln.registry_via=10.0.2.100:5000"));
   EXPECT_THAT(append, HasSubstr(" kiln.registry_token_port=5002"));

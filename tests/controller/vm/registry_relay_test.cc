@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -26,11 +27,15 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // A socket listening on 127.0.0.1 on a port the kernel picks.
+// Listens on loopback at *port (0: any free port, stored in *port).
 int ListenLoopback(int* port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(*port));
   socklen_t len = sizeof(addr);
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
       listen(fd, 64) != 0 ||
@@ -370,6 +375,56 @@ TEST_F(RegistryRelayTest, UnreachableTokenServiceAnswers502NamingIt) {
   EXPECT_EQ(Stop(), 0);
   EXPECT_THAT(Log(), HasSubstr("the registry's token service 127.0.0.1:" +
                                std::to_string(dead_port)));
+}
+
+// The token service restarts with kilnd: a target with retry_refused_ms
+// that refuses is tried again, and the client's request, kept waiting, is
+// relayed once it listens.
+TEST_F(RegistryRelayTest, RefusedTargetWithRetryIsReachedOnceItListens) {
+  int late_port = 0;
+  close(ListenLoopback(&late_port));  // nothing listens there yet
+  RelayTarget target =
+      LoopbackTarget(late_port, "the registry's token service");
+  target.retry_refused_ms = 10000;
+  StartRoutes({target}, {.max_connections = 2, .buffer_bytes = 4096});
+  const int c = ConnectLoopback(relay_ports_[0]);
+  ASSERT_GE(c, 0);
+  ASSERT_TRUE(SendAll(c, "ping"));
+  shutdown(c, SHUT_WR);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  int port = late_port;
+  const int listener = ListenLoopback(&port);
+  ASSERT_GE(listener, 0) << "port " << late_port << " was taken meanwhile";
+  const int served = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(served, 0);
+  EXPECT_EQ(ReadToEof(served), "ping");
+  ASSERT_TRUE(SendAll(served, "pong"));
+  close(served);
+  close(listener);
+  EXPECT_EQ(ReadToEof(c), "pong");
+  close(c);
+  EXPECT_EQ(Stop(), 0);
+}
+
+// ... but only for retry_refused_ms: then the client gets the 502.
+TEST_F(RegistryRelayTest, RefusedTargetWithRetryAnswers502AfterItsWindow) {
+  int dead_port = 0;
+  close(ListenLoopback(&dead_port));
+  RelayTarget target =
+      LoopbackTarget(dead_port, "the registry's token service");
+  target.retry_refused_ms = 600;
+  StartRoutes({target}, {.max_connections = 2, .buffer_bytes = 4096});
+  const auto start = std::chrono::steady_clock::now();
+  const int c = ConnectLoopback(relay_ports_[0]);
+  ASSERT_GE(c, 0);
+  ASSERT_TRUE(SendAll(c, "GET /token HTTP/1.1\r\nHost: x\r\n\r\n"));
+  shutdown(c, SHUT_WR);
+  const std::string response = ReadToEof(c);
+  close(c);
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(500));
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 502 Bad Gateway\r\n"));
+  EXPECT_EQ(Stop(), 0);
 }
 
 TEST(RegistryRelayLimitsTest, RejectsZeroLimits) {
