@@ -62,6 +62,20 @@ int FreeLoopbackPort() {
   return 0;
 }
 
+bool AddTestUsers(const std::string& data_dir) {
+  std::unique_ptr<Kilnd> first =
+      Kilnd::Start({"--controllers=false"}, data_dir);
+  if (first->failed_to_start()) {
+    ADD_FAILURE() << first->process().Log();
+    return false;
+  }
+  first.reset();
+  std::ofstream(data_dir + "/tokens.csv", std::ios::app)
+      << kAliceToken << ",alice,1001,\"kiln:users,kiln:namespace:team-a\"\n"
+      << kBobToken << ",bob,1002,kiln:namespace:team-b\n";
+  return true;
+}
+
 std::unique_ptr<Kilnd> Kilnd::Start(const std::vector<std::string>& args,
                                     const std::string& data_dir) {
   std::unique_ptr<Kilnd> k(new Kilnd());

@@ -68,6 +68,16 @@ class Kilnd {
   bool own_dir_ = false;
 };
 
+// Users beside the generated admin, as an operator adds them to
+// tokens.csv: alice (kiln:users, namespace team-a) and bob (team-b).
+inline constexpr char kAliceToken[] = "alice-token-0123456789abcdef";
+inline constexpr char kBobToken[] = "bob-token-0123456789abcdef";
+
+// Starts kilnd once on `data_dir` (API only) so it writes tokens.csv, then
+// adds alice and bob to it. Returns false (with a test failure) when kilnd
+// did not start.
+bool AddTestUsers(const std::string& data_dir);
+
 // Splits Curl() output into body and HTTP code.
 struct HttpResult {
   int code = 0;

@@ -22,9 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kAliceToken[] = "alice-token-0123456789abcdef";
-constexpr char kBobToken[] = "bob-token-0123456789abcdef";
-
 class RegistryAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,13 +32,7 @@ class RegistryAuthTest : public ::testing::Test {
     }
     dir_ = MakeTempDir("kilnd-registry-auth-");
     registry_ = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
-    // First start writes tokens.csv; users are added as an operator would.
-    kilnd_ = Kilnd::Start({"--controllers=false"}, dir_);
-    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
-    kilnd_.reset();
-    std::ofstream(dir_ + "/tokens.csv", std::ios::app)
-        << kAliceToken << ",alice,1001,\"kiln:users,kiln:namespace:team-a\"\n"
-        << kBobToken << ",bob,1002,kiln:namespace:team-b\n";
+    ASSERT_TRUE(AddTestUsers(dir_));
     kilnd_ =
         Kilnd::Start({"--driver", "process", "--embedded-registry", registry_,
                       "--capacity-cpus", "2", "--capacity-memory", "4Gi"},

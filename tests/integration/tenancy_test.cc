@@ -16,9 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kAliceToken[] = "alice-token-0123456789abcdef";
-constexpr char kBobToken[] = "bob-token-0123456789abcdef";
-
 std::string BuildsPath(const std::string& ns) {
   return "/apis/kiln.dev/v1/namespaces/" + ns + "/builds";
 }
@@ -43,13 +40,7 @@ class TenancyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = MakeTempDir("kilnd-tenancy-");
-    // First start writes tokens.csv; users are added as an operator would.
-    kilnd_ = Kilnd::Start({"--controllers=false"}, dir_);
-    ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
-    kilnd_.reset();
-    std::ofstream(dir_ + "/tokens.csv", std::ios::app)
-        << kAliceToken << ",alice,1001,\"kiln:users,kiln:namespace:team-a\"\n"
-        << kBobToken << ",bob,1002,kiln:namespace:team-b\n";
+    ASSERT_TRUE(AddTestUsers(dir_));
     kilnd_ = Kilnd::Start({"--controllers=false"}, dir_);
     ASSERT_FALSE(kilnd_->failed_to_start()) << kilnd_->process().Log();
   }

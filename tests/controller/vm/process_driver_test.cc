@@ -137,6 +137,29 @@ class ProcessDriverTest : public ::testing::Test {
     return r.ok() ? *r : ShimPidRecord{};
   }
 
+  // Starts VM `name` (held until Release) whose fake agent, pushing to
+  // `registry`, connects to each of `addresses` and reports; returns the
+  // report's "connect" object (address -> reply or error).
+  nlohmann::json ConnectReport(const std::string& name,
+                               const std::string& registry,
+                               const std::vector<std::string>& addresses) {
+    auto args = UntilReleased(name);
+    args["FAKE_REPORT"] = "1";
+    std::string connect;
+    for (const std::string& address : addresses) {
+      connect += (connect.empty() ? "" : ",") + address;
+    }
+    args["FAKE_CONNECT"] = connect;
+    VmSpec spec = Spec(name, args);
+    spec.job.registry = registry;
+    EXPECT_OK(driver_->Create(name, spec));
+    const std::string report_path = driver_->WorkDir(name) + "/report.json";
+    EXPECT_TRUE(Eventually([&] { return fs::exists(report_path); }));
+    StatusOr<nlohmann::json> report = ReadJsonFile(report_path);
+    EXPECT_OK(report.status());
+    return report.ok() ? (*report)["connect"] : nlohmann::json();
+  }
+
   VmRecord Record(const std::string& name) {
     auto j = ReadJsonFile(driver_->WorkDir(name) + "/vm.json");
     EXPECT_OK(j.status());
@@ -481,18 +504,10 @@ TEST_F(ProcessDriverTest, AgentReachesOnlyTheRegistryThroughTheRelay) {
   LoopbackServer registry(/*echo=*/true);
   LoopbackServer other(/*echo=*/false);
   const std::string name = Name("net");
-  auto args = UntilReleased(name);
-  args["FAKE_REPORT"] = "1";
-  args["FAKE_CONNECT"] = registry.address() + "," + other.address();
-  VmSpec spec = Spec(name, args);
-  spec.job.registry = registry.address();
-  ASSERT_OK(driver_->Create(name, spec));
-  const std::string dir = driver_->WorkDir(name);
-  ASSERT_TRUE(Eventually([&] { return fs::exists(dir + "/report.json"); }));
-  ASSERT_OK_AND_ASSIGN(nlohmann::json report,
-                       ReadJsonFile(dir + "/report.json"));
-  EXPECT_EQ(report["connect"][registry.address()], "ping");
-  EXPECT_THAT(report["connect"][other.address()].get<std::string>(),
+  nlohmann::json connect = ConnectReport(name, registry.address(),
+                                         {registry.address(), other.address()});
+  EXPECT_EQ(connect[registry.address()], "ping");
+  EXPECT_THAT(connect[other.address()].get<std::string>(),
               HasSubstr("error: Connection refused"));
   EXPECT_EQ(registry.accepted(), 1);
   EXPECT_EQ(other.accepted(), 0);
@@ -516,20 +531,12 @@ TEST_F(ProcessDriverTest, AgentReachesTheRegistryTokenServiceThroughTheRelay) {
                        NewDriver(kiln::testing::kFakeAgentPath, 64,
                                  /*registry_token_port=*/token_service.port()));
   const std::string name = Name("token");
-  auto args = UntilReleased(name);
-  args["FAKE_REPORT"] = "1";
-  args["FAKE_CONNECT"] = registry.address() + "," + token_service.address() +
-                         "," + other.address();
-  VmSpec spec = Spec(name, args);
-  spec.job.registry = registry.address();
-  ASSERT_OK(driver_->Create(name, spec));
-  const std::string dir = driver_->WorkDir(name);
-  ASSERT_TRUE(Eventually([&] { return fs::exists(dir + "/report.json"); }));
-  ASSERT_OK_AND_ASSIGN(nlohmann::json report,
-                       ReadJsonFile(dir + "/report.json"));
-  EXPECT_EQ(report["connect"][registry.address()], "ping");
-  EXPECT_EQ(report["connect"][token_service.address()], "ping");
-  EXPECT_THAT(report["connect"][other.address()].get<std::string>(),
+  nlohmann::json connect = ConnectReport(
+      name, registry.address(),
+      {registry.address(), token_service.address(), other.address()});
+  EXPECT_EQ(connect[registry.address()], "ping");
+  EXPECT_EQ(connect[token_service.address()], "ping");
+  EXPECT_THAT(connect[other.address()].get<std::string>(),
               HasSubstr("error: Connection refused"));
   EXPECT_EQ(registry.accepted(), 1);
   EXPECT_EQ(token_service.accepted(), 1);

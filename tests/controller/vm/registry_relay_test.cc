@@ -73,6 +73,10 @@ RelayTarget LoopbackTarget(int port, const char* name = "the registry") {
   return target;
 }
 
+RelayTarget TokenServiceTarget(int port) {
+  return LoopbackTarget(port, "the registry's token service");
+}
+
 bool SendAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -150,6 +154,14 @@ class RegistryRelayTest : public ::testing::Test {
   void Start(int target_port, RelayLimits limits) {
     StartRoutes({LoopbackTarget(target_port)}, limits);
   }
+  // relay_ports_[0] to the registry at `registry_port`, [1] to its token
+  // service at `token_port`, with 4 KiB buffers.
+  void StartRegistryAndTokenService(int registry_port, int token_port,
+                                    int max_connections) {
+    StartRoutes({LoopbackTarget(registry_port), TokenServiceTarget(token_port)},
+                {.max_connections = max_connections, .buffer_bytes = 4096});
+  }
+
   // Runs the relay with one listener per target (relay_ports_[i] leads to
   // targets[i]) with `limits`.
   void StartRoutes(const std::vector<RelayTarget>& targets,
@@ -304,10 +316,7 @@ std::string Ping(int port) {
 
 TEST_F(RegistryRelayTest, EachListenerForwardsToItsOwnTarget) {
   EchoServer registry, token_service;
-  StartRoutes(
-      {LoopbackTarget(registry.port()),
-       LoopbackTarget(token_service.port(), "the registry's token service")},
-      {.max_connections = 4, .buffer_bytes = 4096});
+  StartRegistryAndTokenService(registry.port(), token_service.port(), 4);
   EXPECT_EQ(Ping(relay_ports_[1]), "ping");
   EXPECT_EQ(token_service.accepted(), 1);
   EXPECT_EQ(registry.accepted(), 0);
@@ -320,10 +329,7 @@ TEST_F(RegistryRelayTest, EachListenerForwardsToItsOwnTarget) {
 
 TEST_F(RegistryRelayTest, ConnectionLimitCountsEveryListener) {
   EchoServer registry, token_service;
-  StartRoutes(
-      {LoopbackTarget(registry.port()),
-       LoopbackTarget(token_service.port(), "the registry's token service")},
-      {.max_connections = 2, .buffer_bytes = 4096});
+  StartRegistryAndTokenService(registry.port(), token_service.port(), 2);
   // One connection through each listener: the limit is reached.
   const int a = ConnectLoopback(relay_ports_[0]);
   const int b = ConnectLoopback(relay_ports_[1]);
@@ -357,8 +363,7 @@ TEST_F(RegistryRelayTest, UnreachableTokenServiceAnswers502NamingIt) {
   int dead_port = 0;
   const int dead = ListenLoopback(&dead_port);
   close(dead);  // nothing listens there now
-  StartRoutes({LoopbackTarget(registry.port()),
-               LoopbackTarget(dead_port, "the registry's token service")},
+  StartRoutes({LoopbackTarget(registry.port()), TokenServiceTarget(dead_port)},
               {.max_connections = 2, .buffer_bytes = 4096});
   const int c = ConnectLoopback(relay_ports_[1]);
   ASSERT_GE(c, 0);
@@ -383,8 +388,7 @@ TEST_F(RegistryRelayTest, UnreachableTokenServiceAnswers502NamingIt) {
 TEST_F(RegistryRelayTest, RefusedTargetWithRetryIsReachedOnceItListens) {
   int late_port = 0;
   close(ListenLoopback(&late_port));  // nothing listens there yet
-  RelayTarget target =
-      LoopbackTarget(late_port, "the registry's token service");
+  RelayTarget target = TokenServiceTarget(late_port);
   target.retry_refused_ms = 10000;
   StartRoutes({target}, {.max_connections = 2, .buffer_bytes = 4096});
   const int c = ConnectLoopback(relay_ports_[0]);
@@ -410,8 +414,7 @@ TEST_F(RegistryRelayTest, RefusedTargetWithRetryIsReachedOnceItListens) {
 TEST_F(RegistryRelayTest, RefusedTargetWithRetryAnswers502AfterItsWindow) {
   int dead_port = 0;
   close(ListenLoopback(&dead_port));
-  RelayTarget target =
-      LoopbackTarget(dead_port, "the registry's token service");
+  RelayTarget target = TokenServiceTarget(dead_port);
   target.retry_refused_ms = 600;
   StartRoutes({target}, {.max_connections = 2, .buffer_bytes = 4096});
   const auto start = std::chrono::steady_clock::now();
