@@ -41,10 +41,6 @@ constexpr size_t kUstarNameMax = 100;
 constexpr uint64_t kUstarSizeMax = 077777777777;  // 11 octal digits
 constexpr size_t kFlushBytes = 256 * 1024;
 
-std::string ErrnoMessage(int err) {
-  return std::generic_category().message(err);
-}
-
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // ---------------------------------------------------------------------------
@@ -142,7 +138,7 @@ class Walker {
     struct stat st;
     if (lstat(path.c_str(), &st) != 0) {
       return InvalidArgumentError("stat " + path.string() + ": " +
-                                  ErrnoMessage(errno));
+                                  ErrnoText(errno));
     }
     if (st.st_dev == skip_.st_dev && st.st_ino == skip_.st_ino) {
       return OkStatus();  // the archive being written
@@ -281,7 +277,7 @@ class HashingFile {
   StatusOr<std::string> Finish() {
     RETURN_IF_ERROR(Flush());
     const int fd = std::exchange(fd_, -1);
-    if (close(fd) != 0) return InternalError("close: " + ErrnoMessage(errno));
+    if (close(fd) != 0) return InternalError("close: " + ErrnoText(errno));
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_DigestFinal_ex(md_.get(), digest, &len) != 1) {
@@ -299,7 +295,7 @@ class HashingFile {
       const ssize_t n =
           write(fd_, buffer_.data() + done, buffer_.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return InternalError("write: " + ErrnoMessage(errno));
+      if (n < 0) return InternalError("write: " + ErrnoText(errno));
       done += static_cast<size_t>(n);
     }
     buffer_.clear();
@@ -320,7 +316,7 @@ Status CopyFile(const fs::path& path, uint64_t size, HashingFile& out) {
       open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     return InvalidArgumentError("open " + path.string() + ": " +
-                                ErrnoMessage(errno));
+                                ErrnoText(errno));
   }
   ScopedFd closer(fd);
   struct stat before;
@@ -335,7 +331,7 @@ Status CopyFile(const fs::path& path, uint64_t size, HashingFile& out) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       return InvalidArgumentError("read " + path.string() + ": " +
-                                  ErrnoMessage(errno));
+                                  ErrnoText(errno));
     }
     if (n == 0) return InvalidArgumentError(changed);
     RETURN_IF_ERROR(out.Write(std::string_view(chunk.data(), n)));
@@ -403,7 +399,7 @@ Status CheckDockerfile(const std::string& dir, const fs::path& root,
       return InvalidArgumentError(
           shown + ": no such file; pass -f to name the Dockerfile");
     }
-    return InvalidArgumentError(shown + ": " + ErrnoMessage(errno));
+    return InvalidArgumentError(shown + ": " + ErrnoText(errno));
   }
   if (!S_ISREG(st.st_mode)) {
     return InvalidArgumentError(shown + ": not a regular file");
@@ -469,13 +465,13 @@ StatusOr<SourceArchive> PackSource(const std::string& dir,
       open(out_path.c_str(),
            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return InternalError("create " + out_path + ": " + ErrnoMessage(errno));
+    return InternalError("create " + out_path + ": " + ErrnoText(errno));
   }
   HashingFile out(fd);
   RemoveUnlessKept cleanup(out_path);
   struct stat out_stat;
   if (fstat(fd, &out_stat) != 0) {
-    return InternalError("stat " + out_path + ": " + ErrnoMessage(errno));
+    return InternalError("stat " + out_path + ": " + ErrnoText(errno));
   }
   RETURN_IF_ERROR(out.Start());
 

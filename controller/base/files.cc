@@ -16,11 +16,6 @@
 namespace kiln {
 namespace {
 
-Status ErrnoError(std::string_view what, const std::string& path, int err) {
-  return InternalError(std::string(what) + " " + path + ": " +
-                       std::strerror(err));
-}
-
 std::string DirName(const std::string& path) {
   const size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -71,6 +66,12 @@ Status FillAndClose(int fd, std::string_view contents, mode_t mode,
 }
 
 }  // namespace
+
+std::string ErrnoText(int err) { return std::generic_category().message(err); }
+
+Status ErrnoError(std::string_view what, const std::string& path, int err) {
+  return InternalError(std::string(what) + " " + path + ": " + ErrnoText(err));
+}
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents,
                            mode_t mode) {

@@ -15,6 +15,13 @@
 
 namespace kiln {
 
+// The text of errno value `err` ("No space left on device"); thread-safe
+// (unlike strerror). The one spelling of a system call's error in Kiln.
+std::string ErrnoText(int err);
+
+// Internal("WHAT PATH: ErrnoText(err)"): a failed system call on a path.
+Status ErrnoError(std::string_view what, const std::string& path, int err);
+
 // Mode for files holding secrets: owner read/write only.
 inline constexpr mode_t kPrivateFileMode = 0600;
 // Mode for public material such as certificates.

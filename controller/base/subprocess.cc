@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "controller/base/files.h"
 #include "controller/base/spawn.h"
 
 namespace kiln {
@@ -18,8 +19,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
-
-std::string ErrnoText(int err) { return std::strerror(err); }
 
 std::string JoinArgv(const std::vector<std::string>& argv) {
   std::string out;

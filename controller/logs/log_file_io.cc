@@ -9,10 +9,6 @@
 
 namespace kiln {
 
-Status ErrnoError(const std::string& what, const std::string& path, int err) {
-  return InternalError(what + " " + path + ": " + std::strerror(err));
-}
-
 StatusOr<ScopedFd> OpenForRead(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api_types/status.h"
+#include "controller/base/files.h"
 #include "controller/base/scoped_fd.h"
 
 namespace kiln {
@@ -32,8 +33,5 @@ StatusOr<std::string> ReadAt(int fd, int64_t offset, size_t max_bytes,
 // Writes all of `data` with one write(2) (retried on EINTR) to an O_APPEND
 // descriptor. Internal on a failed or short write.
 Status AppendAll(int fd, const std::string& data, const std::string& path);
-
-// "<what> <path>: <strerror(errno)>" as an Internal status.
-Status ErrnoError(const std::string& what, const std::string& path, int err);
 
 }  // namespace kiln

@@ -11,6 +11,7 @@
 
 #include "api_types/image_reference.h"
 #include "api_types/names.h"
+#include "controller/base/files.h"
 #include "controller/sources/archive_format.h"
 #include "controller/sources/sha256.h"
 
@@ -32,7 +33,7 @@ Status CheckNamespace(std::string_view ns) {
 }
 
 std::string Errno(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
+  return what + " " + path + ": " + ErrnoText(errno);
 }
 
 // The error for a failed system call on `path` (errno set): Unavailable when

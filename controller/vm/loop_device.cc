@@ -9,6 +9,8 @@
 #include <cstring>
 #include <utility>
 
+#include "controller/base/files.h"
+
 namespace kiln {
 namespace {
 
@@ -17,7 +19,7 @@ namespace {
 constexpr int kAttempts = 16;
 
 std::string Errno(const std::string& what, int err) {
-  return what + ": " + std::strerror(err);
+  return what + ": " + ErrnoText(err);
 }
 
 }  // namespace
