@@ -1,24 +1,17 @@
 #include "controller/apiserver/auth_authenticator.h"
 
 #include <algorithm>
-#include <cctype>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "controller/base/ascii.h"
+
 namespace kiln {
 namespace {
 
 constexpr std::string_view kBlanks = " \t";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // What an Authorization header offers.
 struct BearerCredential {
@@ -60,8 +53,13 @@ StatusOr<UserInfo> Authenticator::Authenticate(
     if (allow_anonymous_) return AnonymousDevUser();
     return Unauthorized();
   }
-  if (credential.token.empty()) return Unauthorized();
-  const UserInfo* user = tokens_.Find(credential.token);
+  return AuthenticateToken(credential.token);
+}
+
+StatusOr<UserInfo> Authenticator::AuthenticateToken(
+    std::string_view token) const {
+  if (token.empty()) return Unauthorized();
+  const UserInfo* user = tokens_.Find(token);
   if (user == nullptr) return Unauthorized();
   UserInfo result = *user;
   if (!result.InGroup(kAuthenticatedGroup)) {

@@ -52,6 +52,11 @@ class Authenticator {
   // Never logs the token.
   StatusOr<UserInfo> Authenticate(const HttpRequest& request) const;
 
+  // The user of bearer token `token` plus group system:authenticated, or
+  // Unauthenticated("Unauthorized") for an empty or unknown token (also in
+  // --insecure-dev mode). Never logs the token.
+  StatusOr<UserInfo> AuthenticateToken(std::string_view token) const;
+
   // True in --insecure-dev mode (credential-less requests are accepted).
   bool allows_anonymous() const { return allow_anonymous_; }
 

@@ -47,6 +47,17 @@ StatusOr<std::string> DerBase64(X509& cert) {
   return out;
 }
 
+// 32 bytes derived from the signing key's PEM: the RegistryCredentials
+// secret.
+std::string CredentialSecretOf(const std::string& key_pem) {
+  const std::string input =
+      std::string("kiln registry credentials") + '\0' + key_pem;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), len);
+}
+
 }  // namespace
 
 StatusOr<std::vector<RegistryAccess>> ParseRegistryScopes(
@@ -111,7 +122,8 @@ RegistryTokenSigner::LoadOrCreate(const std::string& dir) {
   }
   std::unique_ptr<RegistryTokenSigner> signer(new RegistryTokenSigner());
   ASSIGN_OR_RETURN(signer->cert_der_base64_, DerBase64(*pair->cert));
-  ASSIGN_OR_RETURN(signer->key_pem_, PrivateKeyToPem(*pair->key));
+  ASSIGN_OR_RETURN(const std::string key_pem, PrivateKeyToPem(*pair->key));
+  signer->credential_secret_ = CredentialSecretOf(key_pem);
   signer->key_ = std::move(pair->key);
   signer->cert_path_ = cert_path;
   return signer;
@@ -170,15 +182,6 @@ StatusOr<std::string> RegistryTokenSigner::Sign(
     return OpenSslError("cannot encode the token signature");
   }
   return signing_input + "." + Base64UrlEncode(raw);
-}
-
-std::string RegistryTokenSigner::CredentialSecret() const {
-  const std::string input =
-      std::string("kiln registry credentials") + '\0' + key_pem_;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), len);
 }
 
 }  // namespace kiln

@@ -67,7 +67,7 @@ class RegistryTokenSigner {
   // 32 bytes derived from the signing key: the RegistryCredentials secret,
   // so credentials survive restarts with the key and need no file of their
   // own.
-  std::string CredentialSecret() const;
+  const std::string& CredentialSecret() const { return credential_secret_; }
 
   // registry-token.crt: the registry's rootcertbundle.
   const std::string& certificate_path() const { return cert_path_; }
@@ -75,8 +75,8 @@ class RegistryTokenSigner {
  private:
   RegistryTokenSigner() = default;
   EvpPkeyPtr key_;
-  std::string cert_der_base64_;  // for x5c
-  std::string key_pem_;
+  std::string cert_der_base64_;    // for x5c
+  std::string credential_secret_;  // derived from the key at load
   std::string cert_path_;
 };
 

@@ -5,6 +5,7 @@
 #include "api_types/time.h"
 #include "api_types/utf8.h"
 #include "controller/apiserver/registry_token_policy.h"
+#include "controller/base/ascii.h"
 #include "controller/base/base64.h"
 
 namespace kiln {
@@ -30,13 +31,9 @@ HttpResponse Error(int status, const std::string& code,
 StatusOr<std::pair<std::string, std::string>> BasicCredentials(
     const std::string& header) {
   constexpr std::string_view kScheme = "basic ";
-  if (header.size() <= kScheme.size()) {
+  if (header.size() <= kScheme.size() ||
+      !StartsWithIgnoreCase(header, kScheme)) {
     return UnauthenticatedError("no Basic credentials");
-  }
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) {
-      return UnauthenticatedError("no Basic credentials");
-    }
   }
   StatusOr<std::string> decoded = Base64Decode(header.substr(kScheme.size()));
   if (!decoded.ok()) return UnauthenticatedError("malformed Basic credentials");
@@ -77,9 +74,7 @@ StatusOr<RegistryIdentity> RegistryTokenService::Identify(
     return identity;
   }
   if (users_ == nullptr || password.empty()) return refused;
-  HttpRequest bearer;
-  bearer.headers["authorization"] = "Bearer " + password;
-  StatusOr<UserInfo> user = users_->Authenticate(bearer);
+  StatusOr<UserInfo> user = users_->AuthenticateToken(password);
   if (!user.ok()) return refused;
   identity.kind = RegistryIdentity::Kind::kUser;
   identity.subject = user->name;

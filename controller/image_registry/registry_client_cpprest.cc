@@ -4,7 +4,6 @@
 // streambuf<unsigned char>, which UBSan reports as a vptr error.
 #include <cpprest/http_client.h>
 
-#include <cctype>
 #include <cerrno>
 #include <exception>
 #include <functional>
@@ -14,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "controller/base/ascii.h"
 #include "controller/base/base64.h"
 #include "controller/image_registry/registry_client.h"
 
@@ -70,11 +70,9 @@ bool IsConnectFailure(const http::http_exception& e) {
 std::map<std::string, std::string> BearerChallenge(const std::string& header) {
   std::map<std::string, std::string> params;
   constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size()) return params;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) {
-      return params;
-    }
+  if (header.size() <= kScheme.size() ||
+      !StartsWithIgnoreCase(header, kScheme)) {
+    return params;
   }
   size_t i = kScheme.size();
   while (i < header.size()) {
