@@ -54,6 +54,9 @@ for b in "$kilnd_bin" "$agent_bin" "$fake_bin" "$check_bin"; do
 done
 
 run="$(mktemp -d /tmp/kiln-chaos.XXXXXX)"
+# Builders run in a user namespace as unprivileged host ids: they must pass
+# through the run dir to their data dir and agent wrapper.
+chmod 711 "$run"
 data="$run/data"
 state="$run/state"
 mkdir -p "$state/watch" "$run/home"

@@ -185,6 +185,10 @@ std::optional<AgentResult> Agent::WriteContainersConfig() {
                       ? WriteFile(config.registries_conf, *registries)
                       : registries.status();
   if (status.ok()) {
+    status = WriteFile((dir / "registries.conf.d" / "kiln.yaml").string(),
+                       RegistriesDConf((dir / "sigstore").string()));
+  }
+  if (status.ok()) {
     status = WriteFile(config.storage_conf,
                        StorageConf(config.storage_driver, config.storage_root,
                                    config.run_root));

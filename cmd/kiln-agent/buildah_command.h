@@ -18,7 +18,7 @@ struct BuildahConfig {
   std::string run_root;               // --runroot
   std::string storage_driver;         // "overlay" | "vfs"
   std::string registries_conf;        // file: see containers_config.h
-  std::string registries_conf_dir;    // an empty directory
+  std::string registries_conf_dir;    // holds only the registries.d yaml
   std::string short_name_alias_conf;  // private alias cache file
   std::string storage_conf;           // file: see containers_config.h
   std::string tmp_dir;                // TMPDIR for buildah's big temp files

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 namespace kiln {
@@ -49,6 +50,13 @@ StatusOr<std::string> RegistriesConf(std::string_view registry) {
         "blocked = true\n";
   }
   return text;
+}
+
+std::string RegistriesDConf(std::string_view sigstore_dir) {
+  // A JSON string is a YAML double-quoted scalar.
+  return "# Written by kiln-agent for one build.\ndefault-docker:\n  "
+         "lookaside: " +
+         nlohmann::json("file://" + std::string(sigstore_dir)).dump() + "\n";
 }
 
 std::string StorageConf(std::string_view driver, std::string_view root,

@@ -22,6 +22,16 @@ namespace kiln {
 // empty or holds characters that cannot be part of a host:port.
 StatusOr<std::string> RegistriesConf(std::string_view registry);
 
+// containers-registries.d(5) text giving every registry the signature
+// lookaside directory `sigstore_dir` (file:// URL), which never exists: a
+// build neither reads nor writes signatures. Without it buildah run as
+// root looks in /var/lib/containers/sigstore, which a builder in a user
+// namespace may not enter (permission denied, and the pull fails).
+// buildah 1.28 reads it from the directory its --registries-conf-dir
+// names (it sets containers/image's registries.d path from that flag,
+// measured), so it goes there beside no *.conf file.
+std::string RegistriesDConf(std::string_view sigstore_dir);
+
 // storage.conf text for `driver` with the given graph and run roots.
 std::string StorageConf(std::string_view driver, std::string_view root,
                         std::string_view run_root);

@@ -139,6 +139,21 @@ void AddKilndFlags(CLI::App& app, KilndFlags& f) {
                "of a network namespace that reaches only the registry. "
                "Unsafe: a RUN step then reaches kilnd and the whole host; "
                "only for hosts that refuse network namespaces");
+  app.add_option("--builder-user-namespace", f.builder_user_namespace,
+                 "process driver: run each builder (agent, buildah, RUN "
+                 "steps) as root of its own user namespace, i.e. as 65536 "
+                 "unprivileged host ids from --builder-id-base. on: refuse to "
+                 "start where the host cannot; auto: on where it can, else "
+                 "a warning and builders run as the host's root; off: "
+                 "builders run as the host's root")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--builder-id-base", f.builder_id_base,
+                 "process driver: the host uid and gid of a builder's root; "
+                 "builders use this id and the 65535 after it, which no "
+                 "host user or other service should use")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{4294967294} - 65536));
   app.add_option("--gc-interval-seconds", f.gc_interval_seconds,
                  "How often VMs without a live Build are removed")
       ->capture_default_str()

@@ -61,6 +61,10 @@ struct KilndFlags {
   int64_t builder_scratch_mib = 10240;
   // process driver: builders share the host's network (no sandbox).
   bool unsafe_builder_host_network = false;
+  // process driver: builders as root of a user namespace: auto | on | off.
+  std::string builder_user_namespace = "auto";
+  // process driver: the first of the 65536 host ids builders run as.
+  int64_t builder_id_base = 1000000000;
   int64_t gc_interval_seconds = 60;
   int64_t vm_delete_grace_seconds = 10;
   int64_t log_max_bytes = kDefaultLogMaxBytes;

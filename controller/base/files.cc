@@ -94,12 +94,12 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents,
   return SyncDirectory(DirName(path));
 }
 
-StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return NotFoundError("no such file: " + path);
-    return ErrnoError("cannot open", path, errno);
-  }
+namespace {
+
+// Reads all of `fd` (which it closes) into a string; `path` names it in
+// errors.
+StatusOr<std::string> ReadAllAndClose(int fd, const std::string& path,
+                                      size_t max_bytes) {
   std::string out;
   char chunk[8192];
   for (;;) {
@@ -120,6 +120,36 @@ StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
   }
   ::close(fd);
   return out;
+}
+
+}  // namespace
+
+StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFoundError("no such file: " + path);
+    return ErrnoError("cannot open", path, errno);
+  }
+  return ReadAllAndClose(fd, path, max_bytes);
+}
+
+StatusOr<std::string> ReadRegularFile(const std::string& path,
+                                      size_t max_bytes) {
+  const int fd =
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFoundError("no such file: " + path);
+    if (errno == ELOOP) {
+      return InvalidArgumentError(path + " is a symbolic link");
+    }
+    return ErrnoError("cannot open", path, errno);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return InvalidArgumentError(path + " is not a regular file");
+  }
+  return ReadAllAndClose(fd, path, max_bytes);
 }
 
 std::string ReadFileOrEmpty(const std::string& path) {

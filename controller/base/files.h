@@ -46,6 +46,13 @@ inline constexpr size_t kNoSizeLimit = static_cast<size_t>(-1);
 StatusOr<std::string> ReadWholeFile(const std::string& path,
                                     size_t max_bytes = 1 << 20);
 
+// ReadWholeFile for a file someone else may have planted (a builder's
+// records): refuses a symbolic link as the last component and anything but
+// a regular file (a FIFO would block, a device never end) with
+// InvalidArgument, and never blocks on open.
+StatusOr<std::string> ReadRegularFile(const std::string& path,
+                                      size_t max_bytes);
+
 // The whole of `path` with no size limit, or "" when it is missing or cannot
 // be read. For optional inputs whose absence means "nothing yet" or "not
 // available here": /proc and cgroup files, logs and control files a child

@@ -143,9 +143,9 @@ Status WriteJsonFileAtomically(const std::string& path,
   return WriteFileAtomically(path, text, kPublicFileMode);
 }
 
-StatusOr<nlohmann::json> ReadJsonFile(const std::string& path) {
-  // No size limit: job.json carries a build's inline sources.
-  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path, kNoSizeLimit));
+StatusOr<nlohmann::json> ReadJsonFile(const std::string& path,
+                                      size_t max_bytes) {
+  ASSIGN_OR_RETURN(std::string text, ReadRegularFile(path, max_bytes));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     return InvalidArgumentError(path + ": not valid JSON");

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api_types/status.h"
+#include "controller/base/files.h"
 
 namespace kiln {
 
@@ -98,8 +99,12 @@ StatusOr<AgentResult> AgentResultFromJson(const nlohmann::json& j);
 // fsync). Internal on I/O errors.
 Status WriteJsonFileAtomically(const std::string& path,
                                const nlohmann::json& value);
-// NotFound when missing; InvalidArgument when not valid JSON; Internal on
-// other I/O errors.
-StatusOr<nlohmann::json> ReadJsonFile(const std::string& path);
+// The JSON in regular file `path` (a symbolic link or anything but a
+// regular file is refused, without blocking: records may be written by an
+// untrusted builder). NotFound when missing; InvalidArgument when not valid
+// JSON, not a regular file or larger than `max_bytes`; Internal on other
+// I/O errors.
+StatusOr<nlohmann::json> ReadJsonFile(const std::string& path,
+                                      size_t max_bytes = kNoSizeLimit);
 
 }  // namespace kiln

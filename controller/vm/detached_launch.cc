@@ -22,6 +22,7 @@
 #include "controller/vm/agent_contract.h"
 #include "controller/vm/fixed_text.h"
 #include "controller/vm/registry_relay.h"
+#include "controller/vm/user_namespace.h"
 
 namespace kiln {
 namespace {
@@ -33,7 +34,8 @@ struct ChildContext {
   std::vector<char*> argv;
   std::vector<char*> envp;
   const char* hostname = nullptr;
-  const char* work_dir = nullptr;
+  const char* work_dir = nullptr;   // the records' directory
+  const char* agent_dir = nullptr;  // the agent's cwd
   const char* output_path = nullptr;
   std::vector<const char*> procs_files;
   const SandboxNetwork* network = nullptr;
@@ -41,9 +43,14 @@ struct ChildContext {
   const PrivateDevPlan* private_dev = nullptr;
   const char* scratch_device = nullptr;
   const char* scratch_mount = nullptr;
-  std::string pid_path, exit_path;
+  const std::vector<BindPlan>* binds = nullptr;
+  std::optional<HiddenDirPlan> hidden;
+  const IdRange* user_namespace = nullptr;
   int max_fd = 1024;
   int report_fd = -1;  // write end of the caller's pipe
+  // Opened by the shim before it changes its view of the file system.
+  int work_dir_fd = -1;               // records are written relative to it
+  int stdin_fd = -1, output_fd = -1;  // the agent's stdio
 };
 
 // A path plus a suffix, or a record.
@@ -80,32 +87,22 @@ bool WriteAll(int fd, const char* data, size_t len) {
   _exit(127);
 }
 
-// fsyncs directory `dir`. False (errno set) on an error.
-// Async-signal-safe.
-bool SyncDirectory(const char* dir) {
-  const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = fsync(fd) == 0;
-  const int err = errno;
-  close(fd);
-  errno = err;
-  return ok;
-}
-
 // The async-signal-safe twin of WriteFileAtomically (controller/base/
 // files.h), for the shim, which runs after fork: writes `content` to
-// "<path>.tmp.<pid>" (mode 0644), fsyncs it, renames it over `path` and
-// fsyncs `dir` (path's directory). A write, fsync or close error removes the
-// temporary file and leaves `path` as it was, so a full disk never puts a
-// truncated record in place. False (errno set) on any error.
-bool WriteFileAtomicallyAfterFork(const char* dir, const char* path,
+// "<name>.tmp.<pid>" (mode 0644) in directory `dir_fd`, fsyncs it, renames
+// it over `name` and fsyncs the directory. Relative to a descriptor because
+// the shim's own view of the file system may hide the directory. A write,
+// fsync or close error removes the temporary file and leaves `name` as it
+// was, so a full disk never puts a truncated record in place. False (errno
+// set) on any error.
+bool WriteFileAtomicallyAfterFork(int dir_fd, const char* name,
                                   const Buf& content) {
   if (content.truncated()) {
     errno = EOVERFLOW;
     return false;
   }
   Buf tmp;
-  tmp.Add(path);
+  tmp.Add(name);
   tmp.Add(".tmp.");
   tmp.AddInt(getpid());
   if (tmp.truncated()) {
@@ -113,7 +110,8 @@ bool WriteFileAtomicallyAfterFork(const char* dir, const char* path,
     return false;
   }
   const int fd =
-      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      openat(dir_fd, tmp.c_str(),
+             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return false;
   bool ok = WriteAll(fd, content.c_str(), content.size()) && fsync(fd) == 0;
   int err = errno;
@@ -121,16 +119,16 @@ bool WriteFileAtomicallyAfterFork(const char* dir, const char* path,
     ok = false;
     err = errno;
   }
-  if (ok && rename(tmp.c_str(), path) != 0) {
+  if (ok && renameat(dir_fd, tmp.c_str(), dir_fd, name) != 0) {
     ok = false;
     err = errno;
   }
   if (!ok) {
-    unlink(tmp.c_str());
+    unlinkat(dir_fd, tmp.c_str(), 0);
     errno = err;
     return false;
   }
-  return SyncDirectory(dir);
+  return fsync(dir_fd) == 0;
 }
 
 uint64_t StartTimeOf(pid_t pid) {
@@ -175,26 +173,47 @@ void KeepOnlyStdioAndReport(ChildContext& ctx) {
   CloseFrom(ctx, 4);
 }
 
-void JoinCgroups(const ChildContext& ctx) {
+// Moves process `pid` (0: the caller) into the VM's cgroups.
+void JoinCgroups(const ChildContext& ctx, pid_t pid) {
+  FixedText<24> text;
+  text.AddInt(pid);
   for (const char* file : ctx.procs_files) {
-    // "0" is the writing process itself.
     int fd = open(file, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, "0", 1) != 1)
+    if (fd < 0 || write(fd, text.c_str(), text.size()) !=
+                      static_cast<ssize_t>(text.size())) {
       Fail(ctx, "join cgroup ", file, errno);
+    }
     close(fd);
   }
 }
 
-// The scratch disk, the private /dev and /etc/hosts, in the agent's new
-// mount namespace. The scratch disk first: its device is found through the
-// host's /dev, which the private /dev then hides.
+// The builder's view, made by the shim as the host's root in its own new
+// mount namespace, which the agent's namespace then copies: the scratch
+// disk, the binds, /etc/hosts, the private /dev and, last, the data dir
+// covered but for the agent's directory. The scratch disk first: its device
+// is found through the host's /dev, which the private /dev then hides.
 void MountSandbox(const ChildContext& ctx) {
-  if (ctx.scratch_device != nullptr &&
-      mount(ctx.scratch_device, ctx.scratch_mount, "ext4", MS_NOSUID | MS_NODEV,
-            nullptr) != 0) {
-    Fail(ctx, "mount the scratch disk on ", ctx.scratch_mount, errno);
+  if (unshare(CLONE_NEWNS) != 0)
+    Fail(ctx, "unshare mount namespace", "", errno);
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    Fail(ctx, "make / private", "", errno);
+  }
+  if (ctx.scratch_device != nullptr) {
+    if (mount(ctx.scratch_device, ctx.scratch_mount, "ext4",
+              MS_NOSUID | MS_NODEV, nullptr) != 0) {
+      Fail(ctx, "mount the scratch disk on ", ctx.scratch_mount, errno);
+    }
+    if (ctx.user_namespace != nullptr &&
+        chown(ctx.scratch_mount, ctx.user_namespace->base,
+              ctx.user_namespace->base) != 0) {
+      Fail(ctx, "give the scratch disk to the builder's root ",
+           ctx.scratch_mount, errno);
+    }
   }
   const char* step = "";
+  if (ctx.binds != nullptr && MountBinds(*ctx.binds, &step) != 0) {
+    Fail(ctx, step, "", errno);
+  }
   if (ctx.hosts_file != nullptr && MountHostsFile(ctx.hosts_file, &step) != 0) {
     Fail(ctx, step, "", errno);
   }
@@ -202,28 +221,37 @@ void MountSandbox(const ChildContext& ctx) {
       MountPrivateDev(*ctx.private_dev, &step) != 0) {
     Fail(ctx, step, "", errno);
   }
+  if (ctx.hidden) {
+    const int exposed =
+        open(ctx.hidden->exposed.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (exposed < 0) Fail(ctx, "open ", ctx.hidden->exposed.c_str(), errno);
+    if (MountHiddenDir(*ctx.hidden, exposed, &step) != 0) {
+      Fail(ctx, step, "", errno);
+    }
+    close(exposed);
+  }
 }
 
-[[noreturn]] void RunAgent(ChildContext& ctx) {
+// The agent: born by clone() into its new PID, mount, UTS and IPC
+// namespaces (and user namespace, when set), it waits on `go` until the
+// shim has written its id maps and put it in its cgroups.
+[[noreturn]] void RunAgent(ChildContext& ctx, int go) {
   ResetSignals();
-  setpgid(0, 0);
-  JoinCgroups(ctx);
-  if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
-    Fail(ctx, "unshare mount/uts/ipc namespaces", "", errno);
+  char byte;
+  ssize_t n;
+  while ((n = read(go, &byte, 1)) < 0 && errno == EINTR) {
   }
+  if (n != 1) _exit(127);  // the shim failed and reported why
+  const char* step = "";
+  if (ctx.user_namespace != nullptr && BecomeNamespaceRoot(&step) != 0) {
+    Fail(ctx, step, "", errno);
+  }
+  setpgid(0, 0);
   if (sethostname(ctx.hostname, strlen(ctx.hostname)) != 0) {
     Fail(ctx, "sethostname ", ctx.hostname, errno);
   }
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    Fail(ctx, "make / private", "", errno);
-  }
-  MountSandbox(ctx);
-  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (in < 0) Fail(ctx, "open /dev/null", "", errno);
-  int out =
-      open(ctx.output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out < 0) Fail(ctx, "open ", ctx.output_path, errno);
-  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) {
+  if (dup2(ctx.stdin_fd, 0) < 0 || dup2(ctx.output_fd, 1) < 0 ||
+      dup2(ctx.output_fd, 2) < 0) {
     Fail(ctx, "dup2 stdio", "", errno);
   }
   KeepOnlyStdioAndReport(ctx);
@@ -243,7 +271,7 @@ void MountSandbox(const ChildContext& ctx) {
   // inside the VM that directory is empty. Best effort: absent is fine.
   mount("tmpfs", "/etc/containers/registries.conf.d", "tmpfs",
         MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k");
-  if (chdir(ctx.work_dir) != 0) Fail(ctx, "chdir ", ctx.work_dir, errno);
+  if (chdir(ctx.agent_dir) != 0) Fail(ctx, "chdir ", ctx.agent_dir, errno);
   execve(ctx.path, ctx.argv.data(), ctx.envp.data());
   Fail(ctx, "exec ", ctx.path, errno);
 }
@@ -259,7 +287,7 @@ void MountSandbox(const ChildContext& ctx) {
     Fail(ctx, "relay: enter the host network namespace", "", errno);
   }
   close(host_net);
-  JoinCgroups(ctx);
+  JoinCgroups(ctx, 0);
   const int log =
       open(ctx.output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   // The launch waits until every copy of the report pipe is closed.
@@ -309,6 +337,40 @@ void StartNetworkSandbox(ChildContext& ctx) {
   close(host_net);
 }
 
+// Clones the agent into its namespaces (the user namespace first, so it
+// owns the others and the agent may mount /proc and what buildah mounts),
+// writes its id maps, puts it in the VM's cgroups and lets it go. Returns
+// its host pid.
+pid_t StartAgent(ChildContext& ctx) {
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) != 0) Fail(ctx, "pipe", "", errno);
+  long flags =
+      CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  if (ctx.user_namespace != nullptr) flags |= CLONE_NEWUSER;
+  // Like fork (no new stack): the shim is single-threaded.
+  const long agent =
+      syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
+  if (agent < 0) Fail(ctx, "clone the agent into new namespaces", "", errno);
+  if (agent == 0) {
+    close(go[1]);
+    RunAgent(ctx, go[0]);
+  }
+  close(go[0]);
+  const char* step = "";
+  if (ctx.user_namespace != nullptr &&
+      WriteIdMaps(static_cast<pid_t>(agent), *ctx.user_namespace, &step) != 0) {
+    const int err = errno;
+    kill(static_cast<pid_t>(agent), SIGKILL);
+    Fail(ctx, step, "", err);
+  }
+  JoinCgroups(ctx, static_cast<pid_t>(agent));  // on failure the agent sees EOF
+  if (!WriteAll(go[1], "g", 1)) Fail(ctx, "start the agent", "", errno);
+  close(go[1]);
+  close(ctx.stdin_fd);
+  close(ctx.output_fd);
+  return static_cast<pid_t>(agent);
+}
+
 [[noreturn]] void RunShim(ChildContext& ctx) {
   ResetSignals();
   prctl(PR_SET_NAME, "kiln-shim", 0, 0, 0);
@@ -324,10 +386,15 @@ void StartNetworkSandbox(ChildContext& ctx) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   if (ctx.network != nullptr) StartNetworkSandbox(ctx);
-  if (unshare(CLONE_NEWPID) != 0) Fail(ctx, "unshare pid namespace", "", errno);
-  pid_t agent = fork();
-  if (agent < 0) Fail(ctx, "fork agent", "", errno);
-  if (agent == 0) RunAgent(ctx);
+  ctx.work_dir_fd = open(ctx.work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.work_dir_fd < 0) Fail(ctx, "open ", ctx.work_dir, errno);
+  ctx.stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (ctx.stdin_fd < 0) Fail(ctx, "open /dev/null", "", errno);
+  ctx.output_fd =
+      open(ctx.output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (ctx.output_fd < 0) Fail(ctx, "open ", ctx.output_path, errno);
+  MountSandbox(ctx);
+  const pid_t agent = StartAgent(ctx);
 
   Buf pid_record;
   pid_record.Add("{\"agentPid\":");
@@ -339,11 +406,11 @@ void StartNetworkSandbox(ChildContext& ctx) {
   pid_record.Add(",\"shimStartTime\":");
   pid_record.AddInt(static_cast<int64_t>(StartTimeOf(getpid())));
   pid_record.Add("}\n");
-  if (!WriteFileAtomicallyAfterFork(ctx.work_dir, ctx.pid_path.c_str(),
+  if (!WriteFileAtomicallyAfterFork(ctx.work_dir_fd, kShimPidFile,
                                     pid_record)) {
     const int err = errno;
     kill(agent, SIGKILL);
-    Fail(ctx, "write ", ctx.pid_path.c_str(), err);
+    Fail(ctx, "write ", kShimPidFile, err);
   }
   // The caller learns of a lost "P" line from pid.json's absence.
   (void)WriteAll(ctx.report_fd, "P\n", 2);
@@ -364,7 +431,7 @@ void StartNetworkSandbox(ChildContext& ctx) {
   exit_record.Add("}\n");
   // Nobody waits for the shim (it is init's child by now): a failed write
   // shows as a missing exit.json, which readers treat as "exit unknown".
-  if (!WriteFileAtomicallyAfterFork(ctx.work_dir, ctx.exit_path.c_str(),
+  if (!WriteFileAtomicallyAfterFork(ctx.work_dir_fd, kShimExitFile,
                                     exit_record)) {
     _exit(1);
   }
@@ -384,6 +451,10 @@ ChildContext Prepare(const DetachedLaunchSpec& spec) {
   ctx.envp.push_back(nullptr);
   ctx.hostname = spec.hostname.c_str();
   ctx.work_dir = spec.work_dir.c_str();
+  ctx.agent_dir =
+      spec.agent_dir.empty() ? ctx.work_dir : spec.agent_dir.c_str();
+  if (!spec.binds.empty()) ctx.binds = &spec.binds;
+  if (spec.user_namespace) ctx.user_namespace = &*spec.user_namespace;
   ctx.output_path = spec.output_path.c_str();
   for (const std::string& file : spec.cgroup_procs_files) {
     ctx.procs_files.push_back(file.c_str());
@@ -395,8 +466,6 @@ ChildContext Prepare(const DetachedLaunchSpec& spec) {
     ctx.scratch_device = spec.scratch_device.c_str();
     ctx.scratch_mount = spec.scratch_mount.c_str();
   }
-  ctx.pid_path = spec.work_dir + "/" + kShimPidFile;
-  ctx.exit_path = spec.work_dir + "/" + kShimExitFile;
   struct rlimit lim;
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
     ctx.max_fd = static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20));
@@ -447,6 +516,11 @@ StatusOr<std::string> ReadReports(int fd) {
 StatusOr<ShimPidRecord> LaunchDetached(const DetachedLaunchSpec& spec) {
   if (spec.argv.empty()) return InvalidArgumentError("launch: empty argv");
   ChildContext ctx = Prepare(spec);
+  if (!spec.hidden_dir.empty()) {
+    ASSIGN_OR_RETURN(ctx.hidden, PlanHiddenDir(spec.hidden_dir, ctx.agent_dir));
+  }
+  if (spec.user_namespace)
+    RETURN_IF_ERROR(ValidateIdRange(*spec.user_namespace));
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return InternalError(std::string("pipe: ") + strerror(errno));
@@ -473,7 +547,8 @@ StatusOr<ShimPidRecord> LaunchDetached(const DetachedLaunchSpec& spec) {
   }
   if (!error.ok()) return error.status();
   if (!error->empty()) return InternalError("launch agent: " + *error);
-  ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(ctx.pid_path));
+  ASSIGN_OR_RETURN(nlohmann::json j,
+                   ReadJsonFile(spec.work_dir + "/" + kShimPidFile));
   return ShimPidRecordFromJson(j);
 }
 

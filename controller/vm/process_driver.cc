@@ -13,6 +13,7 @@
 #include "api_types/time.h"
 #include "controller/base/files.h"
 #include "controller/vm/agent_contract.h"
+#include "controller/vm/agent_dir.h"
 #include "controller/vm/detached_launch.h"
 #include "controller/vm/job_disk.h"
 #include "controller/vm/loop_device.h"
@@ -21,6 +22,7 @@
 #include "controller/vm/sandbox_mounts.h"
 #include "controller/vm/sandbox_network.h"
 #include "controller/vm/shim_records.h"
+#include "controller/vm/user_namespace.h"
 #include "controller/vm/vm_state_dir.h"
 
 namespace kiln {
@@ -36,11 +38,12 @@ constexpr char kAgentOutputFile[] = "agent.stderr";
 constexpr std::chrono::milliseconds kTermRepeat{250};
 // After SIGKILL, how long processes get to disappear.
 constexpr std::chrono::milliseconds kKillTimeout{10000};
-// Files of an earlier, interrupted Create that a new one must not inherit.
-constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile,
-                                       kAgentProgressFile, kAgentResultFile};
+// Files of an earlier, interrupted Create that a new one must not inherit
+// (the agent directory is made afresh).
+constexpr const char* kStaleFiles[] = {kShimPidFile, kShimExitFile};
 
-// The agent's whole environment: nothing of kilnd's own is passed on.
+// The agent's whole environment: nothing of kilnd's own is passed on. `dir`
+// is its agent directory.
 std::vector<std::string> AgentEnvironment(const std::string& name,
                                           const std::string& dir) {
   return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -55,16 +58,37 @@ std::string RegistryOf(const AgentJob& job) {
                               : job.registry;
 }
 
-// Directories the launch needs in the work dir `dir`, private to the VM.
-Status MakeSandboxDirs(const std::string& dir) {
-  for (const char* sub : {"home", "tmp", "dev"}) {
-    const std::string path = dir + "/" + sub;
+// The staging directory of the builder's private /dev in work dir `dir`.
+Status MakeDevStaging(const std::string& dir) {
+  const std::string path = dir + "/dev";
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (!ec) fs::permissions(path, fs::perms::owner_all, ec);
+  if (ec) return InternalError("cannot create " + path + ": " + ec.message());
+  return OkStatus();
+}
+
+// `path` absolute, normalized, without a trailing '/'.
+std::string CleanAbsolute(const std::string& path) {
+  fs::path p = fs::absolute(path).lexically_normal();
+  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();
+  return p.string();
+}
+
+// FailedPrecondition unless every directory above `path` lets other users
+// through (mode o+x): a builder in a user namespace is "other" to them.
+Status CheckReachableByBuilders(const fs::path& path, const std::string& what) {
+  for (fs::path p = path.parent_path(); !p.empty(); p = p.parent_path()) {
     std::error_code ec;
-    fs::create_directories(path, ec);
-    if (!ec) fs::permissions(path, fs::perms::owner_all, ec);
-    if (ec) {
-      return InternalError("cannot create " + path + ": " + ec.message());
+    const fs::perms perms = fs::status(p, ec).permissions();
+    if (!ec && (perms & fs::perms::others_exec) == fs::perms::none) {
+      return FailedPreconditionError(
+          "process driver: " + what + " " + path.string() +
+          " is unreachable for builders in a user namespace: " + p.string() +
+          " does not let other users through (chmod o+x it, or run builders "
+          "as the host's root with --builder-user-namespace=off)");
     }
+    if (p == p.root_path()) break;
   }
   return OkStatus();
 }
@@ -126,6 +150,28 @@ StatusOr<std::unique_ptr<ProcessDriver>> ProcessDriver::New(Options options,
         "with the loop module, or keep build storage in the data dir, "
         "unbounded, with --builder-scratch-mib=0");
   }
+  options.state_dir = CleanAbsolute(options.state_dir);
+  options.hidden_dir = options.hidden_dir.empty()
+                           ? options.state_dir
+                           : CleanAbsolute(options.hidden_dir);
+  RETURN_IF_ERROR(
+      PlanHiddenDir(options.hidden_dir, options.state_dir + "/vm").status());
+  if (options.user_namespace) {
+    Status userns = ProbeUserNamespace(*options.user_namespace);
+    if (!userns.ok()) {
+      return FailedPreconditionError(
+          "process driver: " + userns.message() +
+          ". Run kilnd as root on a host that allows user namespaces "
+          "(sysctl user.max_user_namespaces > 0), choose other ids with "
+          "--builder-id-base, or run builders as the host's root with "
+          "--builder-user-namespace=off");
+    }
+    // hidden_dir itself is covered by a tmpfs builders may enter.
+    RETURN_IF_ERROR(
+        CheckReachableByBuilders(options.hidden_dir, "the data dir"));
+    RETURN_IF_ERROR(CheckReachableByBuilders(fs::absolute(options.agent_path),
+                                             "the agent"));
+  }
   CgroupHost cgroups = CgroupHost::Detect(options.cgroup_parent);
   std::string where;
   for (const auto& [controller, dir] : cgroups.parents()) {
@@ -159,6 +205,10 @@ std::string ProcessDriver::WorkDir(const std::string& name) const {
   return options_.state_dir + "/" + name;
 }
 
+std::string ProcessDriver::AgentDir(const std::string& name) const {
+  return WorkDir(name) + "/" + kAgentDirName;
+}
+
 template <typename Pred>
 bool ProcessDriver::WaitFor(std::chrono::milliseconds timeout, Pred done) {
   return PollUntil(clock_, timeout, kMaxPollPause, done);
@@ -187,7 +237,7 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
   for (const char* file : kStaleFiles) fs::remove(dir + "/" + file, ec);
   RETURN_IF_ERROR(WriteJsonFileAtomically(dir + "/" + kAgentJobFile,
                                           AgentJobToJson(spec.job)));
-  RETURN_IF_ERROR(MakeSandboxDirs(dir));
+  RETURN_IF_ERROR(MakeDevStaging(dir));
   ASSIGN_OR_RETURN(
       VmCgroup cgroup,
       cgroups_.Create(name, {spec.cpus, spec.memory_mib, options_.pids_max}));
@@ -221,7 +271,7 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
     ASSIGN_OR_RETURN(scratch, MakeScratchDisk(dir));
     launch.scratch_device = scratch->path();
     launch.scratch_mount = spec.job.storage_root.empty()
-                               ? dir + "/storage"
+                               ? launch.agent_dir + "/storage"
                                : spec.job.storage_root;
     std::error_code ec;
     fs::create_directories(launch.scratch_mount, ec);
@@ -253,9 +303,14 @@ StatusOr<DetachedLaunchSpec> ProcessDriver::LaunchSpec(const std::string& name,
                                                        const VmSpec& spec,
                                                        const VmCgroup& cgroup) {
   DetachedLaunchSpec launch;
-  launch.argv = {options_.agent_path, "--work-dir", dir};
-  launch.env = AgentEnvironment(name, dir);
   launch.work_dir = dir;
+  launch.agent_dir = AgentDir(name);
+  ASSIGN_OR_RETURN(launch.binds, PrepareAgentDir(launch.agent_dir, spec.job,
+                                                 options_.user_namespace));
+  launch.hidden_dir = options_.hidden_dir;
+  launch.user_namespace = options_.user_namespace;
+  launch.argv = {options_.agent_path, "--work-dir", launch.agent_dir};
+  launch.env = AgentEnvironment(name, launch.agent_dir);
   launch.hostname = name;
   launch.output_path = dir + "/" + kAgentOutputFile;
   launch.cgroup_procs_files = CgroupProcsFiles(cgroup);
@@ -281,10 +336,14 @@ StatusOr<VmInfo> ProcessDriver::InspectLocked(const std::string& name) {
   const std::string dir = WorkDir(name);
   VmRecord record;
   ASSIGN_OR_RETURN(VmInfo info, ReadVmRecordInfo(dir, name, &record));
-  info.progress = ReadRecord<AgentProgress>(dir + "/" + kAgentProgressFile,
-                                            AgentProgressFromJson);
-  info.result = ReadRecord<AgentResult>(dir + "/" + kAgentResultFile,
-                                        AgentResultFromJson);
+  // Written by the builder: bounded, regular files only.
+  const std::string agent_dir = AgentDir(name);
+  info.progress =
+      ReadRecord<AgentProgress>(agent_dir + "/" + kAgentProgressFile,
+                                AgentProgressFromJson, kAgentRecordMaxBytes);
+  info.result =
+      ReadRecord<AgentResult>(agent_dir + "/" + kAgentResultFile,
+                              AgentResultFromJson, kAgentRecordMaxBytes);
   const std::optional<ShimPidRecord> pids = ReadRecord<ShimPidRecord>(
       dir + "/" + kShimPidFile, ShimPidRecordFromJson);
   if (!pids) {

@@ -12,11 +12,19 @@
 //                    job.json       the AgentJob (agent_contract.h)
 //                    pid.json       agent + shim identities (shim_records.h)
 //                    exit.json      the agent's exit status, once reaped
-//                    progress.json, result.json   written by the agent
 //                    agent.stderr   the agent's and the relay's output
 //                    hosts          the builder's /etc/hosts
-//                    home/, tmp/    its HOME and TMPDIR
 //                    dev/           staging for its private /dev
+//                    scratch.img    its scratch disk
+//                    agent/         the agent's directory (agent_dir.h):
+//                                   its job, HOME, TMPDIR, storage,
+//                                   progress.json and result.json
+//
+// With `user_namespace`, the agent, buildah and every RUN step are root of
+// a user namespace whose ids are unprivileged host ids; they own the agent
+// directory, their build log and scratch disk, and nothing else. In every
+// mode the builder's view of `hidden_dir` (kilnd's data dir) is empty but
+// for its agent directory.
 //
 // Nothing lives in memory: a new ProcessDriver on the same state_dir (after
 // kilnd was killed and restarted) finds, inspects and deletes the VMs an
@@ -31,6 +39,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +81,12 @@ class ProcessDriver final : public VmDriver {
     // can fill its scratch disk but not the file system of kiln.db.
     // 0: no scratch disk; build storage goes to the data dir, unbounded.
     int64_t scratch_mib = 10240;
+    // The host ids builders run as (user_namespace.h); nullopt: as the
+    // host's root (for hosts without user namespaces, chosen explicitly).
+    std::optional<IdRange> user_namespace = IdRange{1000000000, 65536};
+    // Covered in each builder's view except its agent directory (kilnd's
+    // data dir); empty = state_dir. state_dir must lie below it.
+    std::string hidden_dir;
     // Where to log; nullptr = spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger;
   };
@@ -81,10 +96,12 @@ class ProcessDriver final : public VmDriver {
   // registry_token_port is not 0..65535; Internal when state_dir cannot be
   // created; FailedPrecondition when network_sandbox is set and this host
   // refuses network namespaces, or scratch_mib > 0 and it has no loop
-  // devices (/dev/loop-control). Never fails for lack of cgroups: then it
-  // logs one warning and VMs run without enforced limits. Keeps a
-  // reference to `clock` (timestamps and deadlines), which must outlive
-  // the driver.
+  // devices (/dev/loop-control), or user_namespace is set and this host
+  // cannot create one with that mapping, or a builder could not reach
+  // state_dir or the agent through the directories above them. Never fails for
+  // lack of cgroups: then it logs one warning and VMs run without enforced
+  // limits. Keeps a reference to `clock` (timestamps and deadlines), which must
+  // outlive the driver.
   static StatusOr<std::unique_ptr<ProcessDriver>> New(Options options,
                                                       Clock& clock);
 
@@ -117,6 +134,8 @@ class ProcessDriver final : public VmDriver {
   const CgroupHost& cgroups() const { return cgroups_; }
   // STATE_DIR/<name>.
   std::string WorkDir(const std::string& name) const;
+  // STATE_DIR/<name>/agent: what the agent reads and writes (agent_dir.h).
+  std::string AgentDir(const std::string& name) const;
 
  private:
   ProcessDriver(Options options, Clock& clock, CgroupHost cgroups,

@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+
+#include "controller/vm/fixed_text.h"
 
 namespace kiln {
 namespace {
@@ -82,6 +85,64 @@ int MountHostsFile(const char* hosts_file, const char** step) {
   }
   *step = "make /etc/hosts read-only";
   return mount(nullptr, "/etc/hosts", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY,
+               nullptr);
+}
+
+int MountBinds(const std::vector<BindPlan>& binds, const char** step) {
+  for (const BindPlan& bind : binds) {
+    *step = "bind into the builder's view";
+    if (mount(bind.source.c_str(), bind.target.c_str(), nullptr, MS_BIND,
+              nullptr) != 0) {
+      return -1;
+    }
+    *step = "make a bind in the builder's view read-only";
+    if (bind.read_only &&
+        mount(nullptr, bind.target.c_str(), nullptr,
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              nullptr) != 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+StatusOr<HiddenDirPlan> PlanHiddenDir(const std::string& hidden,
+                                      const std::string& exposed) {
+  namespace fs = std::filesystem;
+  const fs::path h = fs::path(hidden).lexically_normal();
+  const fs::path e = fs::path(exposed).lexically_normal();
+  const fs::path rel = e.lexically_relative(h);
+  if (!h.is_absolute() || !e.is_absolute() || rel.empty() ||
+      *rel.begin() == ".." || rel == ".") {
+    return InvalidArgumentError("the builder's directory " + exposed +
+                                " is not below the hidden directory " + hidden);
+  }
+  HiddenDirPlan plan;
+  plan.hidden = h.string();
+  plan.exposed = e.string();
+  fs::path at = h;
+  for (const fs::path& part : rel) {
+    at /= part;
+    plan.mount_points.push_back(at.string());
+  }
+  return plan;
+}
+
+int MountHiddenDir(const HiddenDirPlan& plan, int exposed_fd,
+                   const char** step) {
+  *step = "cover the data dir in the builder's view";
+  if (mount("tmpfs", plan.hidden.c_str(), "tmpfs",
+            MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k") != 0) {
+    return -1;
+  }
+  *step = "make a mount point for the builder's directory";
+  for (const std::string& dir : plan.mount_points) {
+    if (mkdir(dir.c_str(), 0755) != 0) return -1;
+  }
+  FixedText<48> source;
+  source.Add("/proc/self/fd/").AddInt(exposed_fd);
+  *step = "show the builder's directory again";
+  return mount(source.c_str(), plan.exposed.c_str(), nullptr, MS_BIND | MS_REC,
                nullptr);
 }
 

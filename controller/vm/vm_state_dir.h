@@ -26,11 +26,17 @@ namespace kiln {
 // InvalidArgument naming the rule otherwise.
 Status ValidateVmName(const std::string& name);
 
-// Reads the JSON file `path` with `decode`; nullopt when missing, torn or
-// malformed (the writer has not finished: "not yet").
+// The most a record the agent writes (progress.json, result.json) may hold:
+// the builder writes them, and it is untrusted.
+inline constexpr size_t kAgentRecordMaxBytes = 1 << 20;
+
+// Reads the JSON file `path` (at most `max_bytes`, a regular file) with
+// `decode`; nullopt when missing, torn, malformed (the writer has not
+// finished: "not yet"), too large or not a regular file.
 template <typename T, typename Decode>
-std::optional<T> ReadRecord(const std::string& path, Decode decode) {
-  StatusOr<nlohmann::json> j = ReadJsonFile(path);
+std::optional<T> ReadRecord(const std::string& path, Decode decode,
+                            size_t max_bytes = kNoSizeLimit) {
+  StatusOr<nlohmann::json> j = ReadJsonFile(path, max_bytes);
   if (!j.ok()) return std::nullopt;
   StatusOr<T> value = decode(*j);
   if (!value.ok()) return std::nullopt;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,7 +23,9 @@ std::string MakeTempDir(const std::string& prefix) {
   std::string tmpl =
       (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
   char* dir = mkdtemp(tmpl.data());
-  return dir ? std::string(dir) : "";
+  if (dir == nullptr) return "";
+  chmod(dir, 0711);  // best effort: a builder that cannot pass fails clearly
+  return dir;
 }
 
 namespace {

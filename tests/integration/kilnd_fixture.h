@@ -85,7 +85,9 @@ struct HttpResult {
 };
 HttpResult ParseCurl(const CommandResult& r);
 
-// A fresh temp directory (not removed automatically).
+// A fresh temp directory (not removed automatically), mode 0711: other
+// users may pass through it, as through /var/lib, so builders in a user
+// namespace reach a data dir made inside it.
 std::string MakeTempDir(const std::string& prefix);
 
 // A loopback TCP port that was free a moment ago, and the port after it too

@@ -17,12 +17,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "tests/integration/kilnd_fixture.h"
+#include "tests/testing/build_paths.h"
 
 namespace kiln::testing {
 namespace {
@@ -256,5 +258,88 @@ TEST_F(ProcessSandboxTest, RegistryOffLoopbackIsReachedTheSameWay) {
               HasSubstr(registry_ + "/default/offloop"));
 }
 
+// The hostile case the user namespace is for: a RUN step that escapes
+// buildah's chroot (a static helper doing the classic chroot/".." climb)
+// reaches the agent's view of the host, and there it is an unprivileged
+// user: kilnd's data dir is an empty cover, the host's root-owned files
+// are read-only to it, and the host's root is not its root.
+TEST_F(ProcessSandboxTest, RunStepThatEscapesTheChrootOwnsNothingOfTheHost) {
+  Start("127.0.0.1:" + std::to_string(FreeLoopbackPort()));
+  // A host directory only root may write to, outside the data dir.
+  const std::string target = MakeTempDir("kiln-escape-target-");
+  std::filesystem::permissions(target, std::filesystem::perms::owner_all |
+                                           std::filesystem::perms::group_exec |
+                                           std::filesystem::perms::others_exec);
+  const std::string context = dir_ + "-context";
+  std::filesystem::create_directories(context);
+  std::filesystem::copy_file(kiln::testing::kChrootEscapePath,
+                             context + "/escape");
+  // Run by the host's /bin/sh once out of the chroot. Markers are only
+  // printed with computed values, so the log's echo of the command never
+  // matches.
+  const std::string probe =
+      "if [ -d " + dir_ +
+      " ]; then r=yes; else r=no; fi; "
+      "echo ESC_escaped=$r; "
+      "echo ESC_uidmap=$(tr -s \" \" < /proc/self/uid_map); "
+      "echo ESC_datadir=$(ls -A " +
+      dir_ +
+      " | tr \"\\n\" \" \"); "
+      "if cat " +
+      dir_ +
+      "/kiln.db > /dev/null 2>&1; then r=read; "
+      "else r=denied; fi; echo ESC_db=$r; "
+      "if echo x > " +
+      target +
+      "/planted 2> /dev/null; then r=written; "
+      "else r=denied; fi; echo ESC_write=$r";
+  std::ofstream(context + "/Dockerfile")
+      << "FROM kiln/busybox:1\nCOPY escape /escape\n"
+      << "RUN /escape /bin/sh -c '" << probe << "'\n";
+  std::ofstream(context + "/build.yaml")
+      << "apiVersion: kiln.dev/v1\nkind: Build\nmetadata: {name: escape}\n"
+         "spec:\n  source: {path: .}\n";
+  CommandResult applied = RunCommand(
+      {kiln::testing::kKilnctlPath, "apply", "-f", context + "/build.yaml"},
+      {{"KUBECONFIG", kilnd_->kubeconfig()}, {"HOME", dir_}});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+
+  nlohmann::json b =
+      kilnd_->WaitForPhase("escape", "Ready", std::chrono::seconds(240));
+  const std::string log = kilnd_->BuildLog(b);
+  EXPECT_THAT(log, HasSubstr("ESC_escaped=yes")) << log;
+  EXPECT_THAT(log, HasSubstr("ESC_uidmap= 0 1000000000 65536")) << log;
+  // Only the mount points down to its own VM directory.
+  EXPECT_THAT(log, HasSubstr("ESC_datadir=vms\n")) << log;
+  EXPECT_THAT(log, HasSubstr("ESC_db=denied")) << log;
+  EXPECT_THAT(log, HasSubstr("ESC_write=denied")) << log;
+  EXPECT_FALSE(std::filesystem::exists(target + "/planted"));
+  std::error_code ec;
+  std::filesystem::remove_all(target, ec);
+  std::filesystem::remove_all(context, ec);
+}
+
+// A data dir below a directory other users cannot enter is out of a
+// namespaced builder's reach: =on refuses to start and says why, =auto runs
+// builders as the host's root and warns.
+TEST_F(ProcessSandboxTest, DataDirOutOfBuildersReachIsRefusedOrWarned) {
+  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);
+  const std::string data = dir_ + "/data";
+  std::filesystem::create_directories(data);
+  const std::vector<std::string> flags = {
+      "--driver", "process", "--embedded-registry",
+      "127.0.0.1:" + std::to_string(FreeLoopbackPort())};
+  std::vector<std::string> on = flags;
+  on.insert(on.end(), {"--builder-user-namespace", "on"});
+  std::unique_ptr<Kilnd> refused = Kilnd::Start(on, data);
+  EXPECT_TRUE(refused->failed_to_start());
+  EXPECT_THAT(refused->process().Log(),
+              HasSubstr(dir_ + " does not let other users through"));
+  refused.reset();
+  std::unique_ptr<Kilnd> warned = Kilnd::Start(flags, data);
+  ASSERT_FALSE(warned->failed_to_start()) << warned->process().Log();
+  EXPECT_THAT(warned->process().Log(),
+              HasSubstr("builders run as the host's root"));
+}
 }  // namespace
 }  // namespace kiln::testing

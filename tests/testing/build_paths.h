@@ -6,12 +6,13 @@
 
 namespace kiln::testing {
 
-extern const char kSourceDir[];        // the repository root
-extern const char kKilndPath[];        // cmd/kilnd
-extern const char kKilnctlPath[];      // cmd/kilnctl
-extern const char kKilnAgentPath[];    // cmd/kiln-agent
-extern const char kFakeAgentPath[];    // tests/controller/vm/fake_agent
-extern const char kCrashWriterPath[];  // tests/controller/store/crash_writer
-extern const char kGuestImages[];      // the qemu guest image cache
+extern const char kSourceDir[];         // the repository root
+extern const char kKilndPath[];         // cmd/kilnd
+extern const char kKilnctlPath[];       // cmd/kilnctl
+extern const char kKilnAgentPath[];     // cmd/kiln-agent
+extern const char kFakeAgentPath[];     // tests/controller/vm/fake_agent
+extern const char kCrashWriterPath[];   // tests/controller/store/crash_writer
+extern const char kGuestImages[];       // the qemu guest image cache
+extern const char kChrootEscapePath[];  // tests/integration/chroot_escape
 
 }  // namespace kiln::testing

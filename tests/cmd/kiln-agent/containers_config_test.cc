@@ -22,6 +22,13 @@ TEST(ContainersConfigTest, RegistryIsTheOnlyInsecureSearchRegistry) {
   EXPECT_THAT(conf, Not(HasSubstr("quay.io")));
 }
 
+TEST(ContainersConfigTest, SignaturesLookasideIsThePrivateDirectory) {
+  EXPECT_EQ(RegistriesDConf("/w/containers/sigstore"),
+            "# Written by kiln-agent for one build.\ndefault-docker:\n"
+            "  lookaside: \"file:///w/containers/sigstore\"\n");
+  EXPECT_THAT(RegistriesDConf("/w/\"x"), HasSubstr("\"file:///w/\\\"x\""));
+}
+
 TEST(ContainersConfigTest, RejectsBadRegistry) {
   EXPECT_THAT(RegistriesConf(""), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(RegistriesConf("evil\"]\nx=1"),

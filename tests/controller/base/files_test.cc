@@ -160,6 +160,27 @@ TEST_F(FilesTest, ReadWholeFileOfADirectoryIsInternal) {
   EXPECT_THAT(ReadWholeFile(dir_), StatusIs(StatusCode::kInternal));
 }
 
+TEST_F(FilesTest, ReadRegularFileReadsOnlyPlainFilesAndNeverBlocks) {
+  std::ofstream(Path("plain")) << "{}";
+  EXPECT_THAT(ReadRegularFile(Path("plain"), 2), IsOkAndHolds("{}"));
+  EXPECT_THAT(ReadRegularFile(Path("plain"), 1),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("1 bytes")));
+  EXPECT_THAT(ReadRegularFile(Path("none"), 10),
+              StatusIs(StatusCode::kNotFound));
+  // What an untrusted writer could plant instead of its record.
+  fs::create_symlink(Path("plain"), Path("link"));
+  EXPECT_THAT(ReadRegularFile(Path("link"), 10),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("symbolic")));
+  ASSERT_EQ(mkfifo(Path("fifo").c_str(), 0600), 0);
+  EXPECT_THAT(
+      ReadRegularFile(Path("fifo"), 10),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("not a regular file")));
+  EXPECT_THAT(ReadRegularFile("/dev/zero", 10),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReadRegularFile(dir_, 10),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
 TEST_F(FilesTest, ReadFileOrEmptyGivesEmptyWhenMissing) {
   EXPECT_EQ(ReadFileOrEmpty(Path("none")), "");
   EXPECT_EQ(ReadFileOrEmpty(dir_), "");

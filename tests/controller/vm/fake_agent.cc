@@ -21,6 +21,11 @@
 //   FAKE_CONNECT=A,B    with FAKE_REPORT: for each HOST:PORT (IPv4), connect,
 //                       send "ping", half-close, read to EOF; report.json
 //                       "connect" maps each to the reply or "error: ..."
+//   FAKE_PROBE=P,Q      with FAKE_REPORT: for each path, try to open it for
+//                       reading and for appending; report.json "probe" maps
+//                       each to {"read": "ok"|strerror, "write": ...}.
+//                       report.json also holds "uidMap" (/proc/self/
+//                       uid_map, whitespace collapsed) and "uid" (getuid)
 //
 // Appends "started", "SIGTERM" and "done" lines to job.logPath. On SIGTERM
 // it writes a Cancelled result and exits 0.
@@ -187,7 +192,35 @@ nlohmann::json Exchanges(const std::string& list) {
   return out;
 }
 
-void WriteReport(const std::string& dir, const std::string& connect) {
+// Whether `path` opens with `flags`: "ok" or strerror.
+std::string TryOpen(const std::string& path, int flags) {
+  const int fd = open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  close(fd);
+  return "ok";
+}
+
+nlohmann::json Probes(const std::string& list) {
+  nlohmann::json out = nlohmann::json::object();
+  std::stringstream in(list);
+  for (std::string path; std::getline(in, path, ',');) {
+    if (path.empty()) continue;
+    out[path] = {{"read", TryOpen(path, O_RDONLY)},
+                 {"write", TryOpen(path, O_WRONLY | O_APPEND)}};
+  }
+  return out;
+}
+
+// /proc/self/uid_map with runs of blanks collapsed to one space.
+std::string UidMap() {
+  std::ifstream in("/proc/self/uid_map");
+  std::string out;
+  for (std::string word; in >> word;) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+void WriteReport(const std::string& dir, const std::string& connect,
+                 const std::string& probe) {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   std::stringstream cgroup;
@@ -203,7 +236,10 @@ void WriteReport(const std::string& dir, const std::string& connect) {
                            {"interfaces", Interfaces()},
                            {"env", Environment()},
                            {"dev", DevEntries()},
-                           {"connect", Exchanges(connect)}};
+                           {"connect", Exchanges(connect)},
+                           {"probe", Probes(probe)},
+                           {"uidMap", UidMap()},
+                           {"uid", getuid()}};
   {
     std::ifstream hosts("/etc/hosts");
     std::stringstream text;
@@ -266,7 +302,8 @@ int main(int argc, char** argv) {
       dir + "/" + kiln::kAgentProgressFile,
       kiln::AgentProgressToJson({"Building", "STEP 1/1: FAKE"}));
   if (Arg(*job, "FAKE_REPORT", "") == "1") {
-    WriteReport(dir, Arg(*job, "FAKE_CONNECT", ""));
+    WriteReport(dir, Arg(*job, "FAKE_CONNECT", ""),
+                Arg(*job, "FAKE_PROBE", ""));
   }
   Allocate(std::atoll(Arg(*job, "FAKE_ALLOC_MB", "0").c_str()));
 

@@ -34,12 +34,15 @@ namespace kiln {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr auto kDeadline = std::chrono::seconds(60);
+// The driver's default builder ids.
+constexpr IdRange kBuilderIds{1000000000, 65536};
 
 // Polls `done` every 10 ms until it holds or `kDeadline` passes.
 bool Eventually(const std::function<bool()>& done) {
@@ -68,6 +71,10 @@ class ProcessDriverTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/kiln-vm-test-XXXXXX";
     root_ = mkdtemp(tmpl);
+    // Builders in a user namespace are "other" users: they must get
+    // through the directories above the data dir (here state_dir).
+    fs::permissions(root_, fs::perms::owner_all | fs::perms::group_exec |
+                               fs::perms::others_exec);
     state_dir_ = root_ + "/vms";
     logs_dir_ = root_ + "/logs";
     fs::create_directories(logs_dir_);
@@ -86,8 +93,10 @@ class ProcessDriverTest : public ::testing::Test {
 
   StatusOr<std::unique_ptr<ProcessDriver>> NewDriver(
       const std::string& agent = kiln::testing::kFakeAgentPath,
-      int64_t scratch_mib = 64, int registry_token_port = 0) {
+      int64_t scratch_mib = 64, int registry_token_port = 0,
+      std::optional<IdRange> user_namespace = kBuilderIds) {
     ProcessDriver::Options options;
+    options.user_namespace = user_namespace;
     options.state_dir = state_dir_;
     options.agent_path = agent;
     options.scratch_mib = scratch_mib;
@@ -153,11 +162,35 @@ class ProcessDriverTest : public ::testing::Test {
     VmSpec spec = Spec(name, args);
     spec.job.registry = registry;
     EXPECT_OK(driver_->Create(name, spec));
-    const std::string report_path = driver_->WorkDir(name) + "/report.json";
+    const std::string report_path = driver_->AgentDir(name) + "/report.json";
     EXPECT_TRUE(Eventually([&] { return fs::exists(report_path); }));
     StatusOr<nlohmann::json> report = ReadJsonFile(report_path);
     EXPECT_OK(report.status());
     return report.ok() ? (*report)["connect"] : nlohmann::json();
+  }
+
+  // Starts VM `name` (held until Release) whose fake agent tries to open
+  // each of `paths` for reading and appending; returns its report.
+  nlohmann::json ProbeReport(ProcessDriver& driver, const std::string& name,
+                             const std::vector<std::string>& paths) {
+    auto args = UntilReleased(name);
+    args["FAKE_REPORT"] = "1";
+    for (const std::string& path : paths) {
+      args["FAKE_PROBE"] += (args["FAKE_PROBE"].empty() ? "" : ",") + path;
+    }
+    EXPECT_OK(driver.Create(name, Spec(name, args)));
+    const std::string report_path = driver.AgentDir(name) + "/report.json";
+    EXPECT_TRUE(Eventually([&] { return fs::exists(report_path); }));
+    StatusOr<nlohmann::json> report = ReadJsonFile(report_path);
+    EXPECT_OK(report.status());
+    return report.ok() ? *report : nlohmann::json();
+  }
+
+  // Writes `text` to `path` with `mode`, owned by this process (root).
+  static void WriteHostFile(const std::string& path, const std::string& text,
+                            fs::perms mode) {
+    std::ofstream(path) << text;
+    fs::permissions(path, mode);
   }
 
   VmRecord Record(const std::string& name) {
@@ -214,6 +247,12 @@ TEST_F(ProcessDriverTest, RunsAgentUntilItExitsWithResult) {
   ASSERT_OK_AND_ASSIGN(nlohmann::json job, ReadJsonFile(dir + "/job.json"));
   EXPECT_THAT(AgentJobFromJson(job),
               IsOkAndHolds(Spec(name, UntilReleased(name)).job));
+  // The agent's own copy names its log inside its directory.
+  ASSERT_OK_AND_ASSIGN(nlohmann::json agent_job,
+                       ReadJsonFile(driver_->AgentDir(name) + "/job.json"));
+  AgentJob want = Spec(name, UntilReleased(name)).job;
+  want.log_path = driver_->AgentDir(name) + "/build.log";
+  EXPECT_THAT(AgentJobFromJson(agent_job), IsOkAndHolds(want));
   const VmRecord record = Record(name);
   EXPECT_EQ(record.driver, "process");
   EXPECT_EQ(record.owner_key, "default/" + name);
@@ -399,9 +438,11 @@ TEST_F(ProcessDriverTest, AgentRunsIsolated) {
   close(leaked_socket);
   ASSERT_OK(created);
   const std::string dir = driver_->WorkDir(name);
-  ASSERT_TRUE(Eventually([&] { return fs::exists(dir + "/report.json"); }));
+  const std::string agent_dir = driver_->AgentDir(name);
+  ASSERT_TRUE(
+      Eventually([&] { return fs::exists(agent_dir + "/report.json"); }));
   ASSERT_OK_AND_ASSIGN(nlohmann::json report,
-                       ReadJsonFile(dir + "/report.json"));
+                       ReadJsonFile(agent_dir + "/report.json"));
 
   EXPECT_EQ(report["pid"], 1);
   EXPECT_EQ(report["hostname"], name);
@@ -415,9 +456,13 @@ TEST_F(ProcessDriverTest, AgentRunsIsolated) {
   // Nothing of this process's environment; HOME and TMPDIR are the VM's.
   std::vector<std::string> env = report["env"];
   std::sort(env.begin(), env.end());
-  EXPECT_THAT(env, ElementsAre("HOME=" + dir + "/home", "KILN_VM_NAME=" + name,
-                               HasSubstr("PATH=/usr/local/sbin:"),
-                               "TMPDIR=" + dir + "/tmp"));
+  EXPECT_THAT(env,
+              ElementsAre("HOME=" + agent_dir + "/home", "KILN_VM_NAME=" + name,
+                          HasSubstr("PATH=/usr/local/sbin:"),
+                          "TMPDIR=" + agent_dir + "/tmp"));
+  // Root of its own user namespace, an unprivileged id of the host's.
+  EXPECT_EQ(report["uid"], 0);
+  EXPECT_EQ(report["uidMap"], "0 1000000000 65536");
   // A private /dev with the harmless nodes only.
   EXPECT_THAT(
       report["dev"].get<std::vector<std::string>>(),
@@ -430,7 +475,12 @@ TEST_F(ProcessDriverTest, AgentRunsIsolated) {
 
   const std::string agent_proc =
       "/proc/" + std::to_string(Pids(name).agent.pid);
-  for (const char* ns : {"pid", "uts", "mnt", "ipc", "net"}) {
+  EXPECT_THAT(ReadFile(agent_proc + "/status"),
+              HasSubstr("\nUid:\t1000000000\t1000000000\t1000000000\t"));
+  EXPECT_THAT(ReadFile(agent_proc + "/status"),
+              ContainsRegex("\nGroups:[ \t]*\n"))
+      << "no supplementary groups: the host's root's are dropped";
+  for (const char* ns : {"pid", "uts", "mnt", "ipc", "net", "user"}) {
     EXPECT_NE(fs::read_symlink(agent_proc + "/ns/" + ns),
               fs::read_symlink(std::string("/proc/self/ns/") + ns))
         << ns;
@@ -449,6 +499,77 @@ TEST_F(ProcessDriverTest, AgentRunsIsolated) {
   EXPECT_THAT(fds, ElementsAre("0", "1", "2"));
   EXPECT_EQ(fs::read_symlink(agent_proc + "/fd/0"), "/dev/null");
   EXPECT_EQ(fs::read_symlink(agent_proc + "/fd/2"), dir + "/agent.stderr");
+}
+
+TEST_F(ProcessDriverTest, BuilderOwnsOnlyItsOwnFilesAndSeesNoDataDir) {
+  const fs::perms kPublic = fs::perms::owner_read | fs::perms::owner_write |
+                            fs::perms::group_read | fs::perms::others_read;
+  // In the data dir (state_dir here): hidden from every builder.
+  WriteHostFile(state_dir_ + "/kiln.db", "store", kPublic);
+  // Outside it: the host's files, as an unprivileged user sees them.
+  WriteHostFile(root_ + "/private", "secret", fs::perms::owner_read);
+  WriteHostFile(root_ + "/public", "public", kPublic);
+  const std::string name = Name("own");
+  const std::string agent_dir = driver_->AgentDir(name);
+  const nlohmann::json report =
+      ProbeReport(*driver_, name,
+                  {state_dir_ + "/kiln.db", driver_->WorkDir(name) + "/vm.json",
+                   root_ + "/private", root_ + "/public",
+                   agent_dir + "/build.log", agent_dir + "/job.json"});
+  const nlohmann::json& probe = report["probe"];
+  const nlohmann::json missing = {{"read", std::strerror(ENOENT)},
+                                  {"write", std::strerror(ENOENT)}};
+  EXPECT_EQ(probe[state_dir_ + "/kiln.db"], missing);
+  EXPECT_EQ(probe[driver_->WorkDir(name) + "/vm.json"], missing)
+      << "the VM's records are the host's, not the builder's";
+  EXPECT_EQ(probe[root_ + "/private"]["read"], std::strerror(EACCES));
+  EXPECT_EQ(probe[root_ + "/public"]["read"], "ok");
+  EXPECT_EQ(probe[root_ + "/public"]["write"], std::strerror(EACCES));
+  const nlohmann::json writable = {{"read", "ok"}, {"write", "ok"}};
+  EXPECT_EQ(probe[agent_dir + "/build.log"], writable);
+  EXPECT_EQ(probe[agent_dir + "/job.json"], writable);
+  EXPECT_EQ(ReadFile(root_ + "/public"), "public");
+
+  // The host's view: the build log is the builder's; the records are not.
+  struct stat st {};
+  ASSERT_EQ(stat(LogPath(name).c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kBuilderIds.base);
+  ASSERT_EQ(stat((driver_->WorkDir(name) + "/pid.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  // Records the builder planted to stall or mislead kilnd are not read.
+  fs::remove(agent_dir + "/progress.json");
+  ASSERT_EQ(mkfifo((agent_dir + "/progress.json").c_str(), 0644), 0);
+  fs::create_symlink(driver_->WorkDir(name) + "/vm.json",
+                     agent_dir + "/result.json");
+  ASSERT_OK_AND_ASSIGN(VmInfo info, driver_->Inspect(name));
+  EXPECT_FALSE(info.progress.has_value());
+  EXPECT_FALSE(info.result.has_value());
+}
+
+TEST_F(ProcessDriverTest,
+       WithoutUserNamespaceBuildersAreHostRootButSeeNoDataDir) {
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ProcessDriver> driver,
+      NewDriver(kiln::testing::kFakeAgentPath, 64, 0, std::nullopt));
+  WriteHostFile(state_dir_ + "/kiln.db", "store", fs::perms::owner_read);
+  WriteHostFile(root_ + "/private", "secret", fs::perms::owner_read);
+  const std::string name = Name("root");
+  const nlohmann::json report =
+      ProbeReport(*driver, name, {state_dir_ + "/kiln.db", root_ + "/private"});
+  EXPECT_EQ(report["uidMap"], "0 0 4294967295");
+  EXPECT_EQ(report["probe"][state_dir_ + "/kiln.db"]["read"],
+            std::strerror(ENOENT));
+  EXPECT_EQ(report["probe"][root_ + "/private"]["read"], "ok");
+  EXPECT_OK(driver->Delete(name, std::chrono::milliseconds(0)));
+}
+
+TEST_F(ProcessDriverTest, NewRefusesADataDirBuildersCannotReach) {
+  fs::permissions(root_, fs::perms::owner_all);
+  EXPECT_THAT(NewDriver(), StatusIs(StatusCode::kFailedPrecondition,
+                                    HasSubstr("other users")));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ProcessDriver> as_root,
+      NewDriver(kiln::testing::kFakeAgentPath, 64, 0, std::nullopt));
 }
 
 // A loopback TCP server on the host: answers each connection with what it
@@ -588,7 +709,7 @@ TEST_F(ProcessDriverTest, BuildStorageIsABoundedScratchDiskOfItsOwn) {
   const std::string name = Name("scratch");
   ASSERT_OK(driver_->Create(name, Spec(name, UntilReleased(name))));
   const std::string dir = driver_->WorkDir(name);
-  const std::string storage = dir + "/storage";
+  const std::string storage = driver_->AgentDir(name) + "/storage";
   const std::string agent_proc =
       "/proc/" + std::to_string(Pids(name).agent.pid);
   EXPECT_THAT(ReadFile(agent_proc + "/mountinfo"),
