@@ -145,9 +145,10 @@ StatusOr<RegistryTokenAuth> KilndServer::StartRegistryTokenService(
   RegistryBuildLookup builds =
       [this](const std::string& ns,
              const std::string& name) -> StatusOr<RegistryBuildState> {
-    // Builds get credentials only once the controllers run.
-    if (!started_.load()) return UnavailableError("kilnd is still starting");
-    ASSIGN_OR_RETURN(const Build build, builds_->Get(ns, name));
+    // From the store, open before this service starts: a builder that
+    // outlived a kilnd restart asks while kilnd is still starting, and a
+    // "not yet" would fail its pull.
+    ASSIGN_OR_RETURN(const Build build, GetStoredBuild(*store_, ns, name));
     return RegistryBuildState{build.metadata.uid,
                               IsTerminal(build.status.phase)};
   };

@@ -101,6 +101,15 @@ StatusOr<Build> BuildStorage::Get(const std::string& ns,
   return std::move(current.build);
 }
 
+StatusOr<Build> GetStoredBuild(Store& store, const std::string& ns,
+                               const std::string& name) {
+  StatusOr<StoredObject> stored = store.Get(BuildObjectKey(ns, name));
+  if (!stored.ok()) {
+    return TranslateStoreError(stored.status(), kBuildsResource, name);
+  }
+  return DecodeStoredBuild(*stored);
+}
+
 StatusOr<BuildStorage::CurrentBuild> BuildStorage::ReadBuild(
     const std::string& ns, const std::string& name) {
   StatusOr<StoredObject> stored = store_.Get(BuildObjectKey(ns, name));

@@ -201,4 +201,11 @@ class BuildStorage {
   RecentDurations recent_durations_;
 };
 
+// The Build `ns`/`name` as stored, read straight from `store`: for readers
+// that need it before a BuildStorage exists (the registry's token service,
+// which runs while kilnd is still starting). NotFound (as the API says it)
+// when absent. Thread-safe.
+StatusOr<Build> GetStoredBuild(Store& store, const std::string& ns,
+                               const std::string& name);
+
 }  // namespace kiln
