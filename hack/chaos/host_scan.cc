@@ -112,7 +112,9 @@ std::vector<BuilderProcess> BuilderProcesses(
     BuilderProcess p{pid, "", ""};
     const std::string work_dir = FlagValue(args, "--work-dir");
     if (work_dir.rfind(vms_dir, 0) == 0) {
-      p.vm = work_dir.substr(vms_dir.size());
+      // --work-dir DATA_DIR/vms/NAME/agent (the agent directory).
+      const std::string rest = work_dir.substr(vms_dir.size());
+      p.vm = rest.substr(0, rest.find('/'));
       p.what = "agent";
     } else if (comm.rfind("kiln-shim", 0) == 0 &&
                FlagValue(args, "--data-dir") == data_dir) {

@@ -26,7 +26,7 @@ struct BuilderProcess {
 };
 
 // Builder processes of this data dir: processes running with
-// "--work-dir DATA_DIR/vms/NAME", kiln-shim processes forked by this data
+// "--work-dir DATA_DIR/vms/NAME/agent", kiln-shim processes forked by this data
 // dir's kilnd (mapped to their VM through its pid.json), and processes in the
 // cgroup of one of `vm_names`.
 std::vector<BuilderProcess> BuilderProcesses(

@@ -1,6 +1,9 @@
 #include "hack/chaos/host_scan.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -25,6 +28,31 @@ TEST(HostScanTest, CountsBuilderStartsOfEitherAgent) {
   EXPECT_EQ(Attempts("STEP 1/2: FROM x\nkiln-agent: Cancelled: cancelled by "
                      "SIGTERM during the build at STEP 1/2: FROM x\n"),
             1);
+}
+
+// An agent runs with --work-dir DATA_DIR/vms/NAME/agent (the process
+// driver's agent directory): it belongs to VM NAME.
+TEST(HostScanTest, AnAgentBelongsToTheVmOfItsWorkDir) {
+  const std::string data = "/tmp/kiln-host-scan-" + std::to_string(getpid());
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execl("/bin/sh", "sh", "-c", "sleep 30; :", "--work-dir",
+          (data + "/vms/kiln-abc/agent").c_str(), nullptr);
+    _exit(127);
+  }
+  std::vector<BuilderProcess> found;
+  for (int i = 0; i < 500; ++i) {  // until sh has exec'd
+    found = BuilderProcesses(data, {});
+    if (!found.empty()) break;
+    usleep(10000);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].pid, child);
+  EXPECT_EQ(found[0].vm, "kiln-abc");
+  EXPECT_EQ(found[0].what, "agent");
 }
 
 TEST(LoadRecordsTest, ReadsCompleteLinesOnly) {
