@@ -11,7 +11,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   libcpprest-dev libssl-dev openssl prometheus-cpp-dev prometheus
   libprotobuf-dev protobuf-compiler
-  etcd-server etcd-client curl
+  # etcd, and gRPC for its native API (the store benchmark's etcd client)
+  etcd-server etcd-client curl libgrpc++-dev protobuf-compiler-grpc
   # builds: buildah (chroot isolation), the embedded registry, the offline
   # base image, and skopeo to inspect pushed images in tests
   buildah runc uidmap fuse-overlayfs golang-github-containers-common

@@ -31,6 +31,4 @@ class EtcdPutClient {
   std::unique_ptr<HttpConnection> conn_;
 };
 
-std::string Base64Encode(const std::string& in);
-
 }  // namespace kiln::bench

@@ -129,7 +129,7 @@ Status RunCreatePhase(const std::string& dir, const KilnBenchOptions& options,
   const bool with_etcd = !options.etcd_endpoint.empty();
   Status etcd_status = OkStatus();
   if (with_etcd) {
-    etcd_status = ProbeEtcd(options.etcd_endpoint);
+    etcd_status = ProbeEtcd(options.etcd_endpoint, EtcdProtocol::kJsonGateway);
     out["etcd"] = {{"endpoint", options.etcd_endpoint},
                    {"value_bytes", out["value_bytes"]},
                    {"puts", nlohmann::json::array()}};
@@ -147,8 +147,8 @@ Status RunCreatePhase(const std::string& dir, const KilnBenchOptions& options,
     if (!with_etcd || !etcd_status.ok()) continue;
     progress << "store_bench: etcd puts with " << w << " writer(s)..."
              << std::endl;
-    auto e = RunEtcdLevel(options.etcd_endpoint, w, options.creates,
-                          options.max_duration);
+    auto e = RunEtcdLevel(options.etcd_endpoint, EtcdProtocol::kJsonGateway, w,
+                          options.creates, options.max_duration);
     if (e.ok()) {
       out["etcd"]["puts"].push_back(std::move(*e));
     } else {

@@ -81,8 +81,10 @@ void PrintKilnTable(const json& k, std::ostream& out) {
 }
 
 void PrintEtcdTable(const json& e, std::ostream& out) {
-  out << fmt::format("etcd at {} (JSON gateway), value {} B\n",
-                     e.value("endpoint", "?"), e.value("value_bytes", 0));
+  out << fmt::format(
+      "etcd at {} ({}), value {} B\n", e.value("endpoint", "?"),
+      e.value("protocol", "json") == "grpc" ? "native gRPC" : "JSON gateway",
+      e.value("value_bytes", 0));
   if (e.contains("error")) {
     out << "etcd NOT MEASURED (or only partly): " << e.value("error", "")
         << "\n";

@@ -110,6 +110,11 @@ int Main(int argc, char** argv) {
   LoadFlags el;
   etcd->add_option("--endpoint", eo.endpoint, "etcd client URL")
       ->capture_default_str();
+  std::string protocol = "json";
+  etcd->add_option("--protocol", protocol,
+                   "json: the v3 JSON gateway; grpc: etcd's native gRPC")
+      ->check(CLI::IsMember({"json", "grpc"}))
+      ->capture_default_str();
   AddLoadFlags(*etcd, el);
   etcd->add_flag("--json", json, "Table to stderr, one JSON line to stdout");
 
@@ -141,6 +146,8 @@ int Main(int argc, char** argv) {
   if (*etcd) {
     eo.writers = el.writers;
     eo.puts = el.count;
+    eo.protocol =
+        protocol == "grpc" ? EtcdProtocol::kGrpc : EtcdProtocol::kJsonGateway;
     eo.max_duration = std::chrono::seconds(el.max_seconds);
     auto r = RunEtcdBench(eo, std::cerr);
     if (!r.ok()) return Fail(r.status());
