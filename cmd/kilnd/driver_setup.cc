@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <string_view>
 #include <vector>
 
 #include "controller/vm/process_driver.h"
@@ -39,34 +38,6 @@ StatusOr<std::string> FindAgent(const std::string& flag) {
       flag.empty() ? "kiln-agent not found next to kilnd or in the build "
                      "tree; pass --agent-path"
                    : "--agent-path " + flag + ": not an executable file");
-}
-
-// --builder-user-namespace=auto, where builders cannot have one.
-void WarnBuildersRunAsHostRoot(std::string_view why) {
-  spdlog::warn(
-      "process driver: builders run as the host's root: {} "
-      "(--builder-user-namespace=auto; =on refuses to start instead)",
-      why);
-}
-
-// The builders' user namespace per --builder-user-namespace: "on" needs
-// one, "off" has none, "auto" has one where this host allows it and logs a
-// warning where it does not.
-StatusOr<std::optional<IdRange>> BuilderUserNamespace(const KilndFlags& flags) {
-  const IdRange range{static_cast<uint32_t>(flags.builder_id_base), 65536};
-  if (flags.builder_user_namespace == "off") {
-    spdlog::warn(
-        "process driver: builders run as the host's root "
-        "(--builder-user-namespace=off): a RUN step that escapes buildah's "
-        "chroot can read and write the host's files");
-    return std::optional<IdRange>();
-  }
-  if (flags.builder_user_namespace == "on") return std::optional(range);
-  if (Status probe = ProbeUserNamespace(range); !probe.ok()) {
-    WarnBuildersRunAsHostRoot(probe.message());
-    return std::optional<IdRange>();
-  }
-  return std::optional(range);
 }
 
 }  // namespace
@@ -107,23 +78,19 @@ StatusOr<std::unique_ptr<VmDriver>> NewDriver(const KilndFlags& flags,
   options.scratch_mib = flags.builder_scratch_mib;
   options.network_sandbox = !flags.unsafe_builder_host_network;
   options.registry_token_port = registry_token_port;
-  ASSIGN_OR_RETURN(options.user_namespace, BuilderUserNamespace(flags));
-  options.hidden_dir = flags.data_dir;
-  StatusOr<std::unique_ptr<ProcessDriver>> made =
-      ProcessDriver::New(options, clock);
-  if (!made.ok() && options.user_namespace &&
-      flags.builder_user_namespace == "auto" &&
-      made.status().code() == StatusCode::kFailedPrecondition) {
-    // E.g. a data dir under a directory other users cannot enter.
-    WarnBuildersRunAsHostRoot(made.status().message());
-    options.user_namespace.reset();
-    made = ProcessDriver::New(options, clock);
+  // --builder-user-namespace: on | auto (required or not) | off.
+  options.user_namespace.reset();
+  if (flags.builder_user_namespace != "off") {
+    options.user_namespace =
+        IdRange{static_cast<uint32_t>(flags.builder_id_base), 65536};
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<ProcessDriver> driver, std::move(made));
-  if (options.user_namespace) {
+  options.user_namespace_required = flags.builder_user_namespace == "on";
+  options.hidden_dir = flags.data_dir;
+  ASSIGN_OR_RETURN(std::unique_ptr<ProcessDriver> driver,
+                   ProcessDriver::New(options, clock));
+  if (const std::optional<IdRange>& ids = driver->user_namespace()) {
     spdlog::info("driver: process (agent {}; builders as host ids {}-{})",
-                 agent, options.user_namespace->base,
-                 options.user_namespace->base + 65535);
+                 agent, ids->base, uint64_t{ids->base} + ids->count - 1);
   } else {
     spdlog::info("driver: process (agent {})", agent);
   }

@@ -65,6 +65,32 @@ Status FillAndClose(int fd, std::string_view contents, mode_t mode,
   return status;
 }
 
+// Reads all of `fd` (which it closes) into a string; `path` names it in
+// errors.
+StatusOr<std::string> ReadAllAndClose(int fd, const std::string& path,
+                                      size_t max_bytes) {
+  std::string out;
+  char chunk[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return ErrnoError("cannot read", path, err);
+    }
+    if (n == 0) break;
+    out.append(chunk, static_cast<size_t>(n));
+    if (out.size() > max_bytes) {
+      ::close(fd);
+      return InvalidArgumentError(path + " is larger than " +
+                                  std::to_string(max_bytes) + " bytes");
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
 }  // namespace
 
 std::string ErrnoText(int err) { return std::generic_category().message(err); }
@@ -93,36 +119,6 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents,
   }
   return SyncDirectory(DirName(path));
 }
-
-namespace {
-
-// Reads all of `fd` (which it closes) into a string; `path` names it in
-// errors.
-StatusOr<std::string> ReadAllAndClose(int fd, const std::string& path,
-                                      size_t max_bytes) {
-  std::string out;
-  char chunk[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return ErrnoError("cannot read", path, err);
-    }
-    if (n == 0) break;
-    out.append(chunk, static_cast<size_t>(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return InvalidArgumentError(path + " is larger than " +
-                                  std::to_string(max_bytes) + " bytes");
-    }
-  }
-  ::close(fd);
-  return out;
-}
-
-}  // namespace
 
 StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

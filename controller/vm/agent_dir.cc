@@ -15,17 +15,6 @@ namespace fs = std::filesystem;
 constexpr char kLogMountPoint[] = "build.log";
 constexpr char kSourceMountPoint[] = "source.tar";
 
-// Creates directory `path` with mode 0700.
-Status MakePrivateDir(const fs::path& path) {
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (!ec) fs::permissions(path, fs::perms::owner_all, ec);
-  if (ec)
-    return InternalError("cannot create " + path.string() + ": " +
-                         ec.message());
-  return OkStatus();
-}
-
 // Creates (or opens) regular file `path` and, with `owner`, gives it to the
 // namespace's root. Never follows a symbolic link at `path`.
 Status MakeFile(const fs::path& path, const std::optional<IdRange>& owner) {
@@ -71,7 +60,7 @@ StatusOr<std::vector<BindPlan>> PrepareAgentDir(
     return InternalError("cannot remove " + agent_dir + ": " + ec.message());
   for (const fs::path& sub :
        {dir, dir / "home", dir / "tmp", dir / "storage"}) {
-    RETURN_IF_ERROR(MakePrivateDir(sub));
+    RETURN_IF_ERROR(EnsurePrivateDirectory(sub.string()));
   }
   std::vector<BindPlan> binds;
   AgentJob view = job;

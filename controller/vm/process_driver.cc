@@ -58,16 +58,6 @@ std::string RegistryOf(const AgentJob& job) {
                               : job.registry;
 }
 
-// The staging directory of the builder's private /dev in work dir `dir`.
-Status MakeDevStaging(const std::string& dir) {
-  const std::string path = dir + "/dev";
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (!ec) fs::permissions(path, fs::perms::owner_all, ec);
-  if (ec) return InternalError("cannot create " + path + ": " + ec.message());
-  return OkStatus();
-}
-
 // `path` absolute, normalized, without a trailing '/'.
 std::string CleanAbsolute(const std::string& path) {
   fs::path p = fs::absolute(path).lexically_normal();
@@ -101,6 +91,25 @@ std::string ExitReason(const std::optional<ShimExitRecord>& exit, bool oom) {
   if (!exit) return "the agent is gone and no exit status was recorded";
   if (exit->signaled) return DescribeExit(*exit);
   return DescribeExit(*exit) + " without a result";
+}
+
+// OK when builders can run in options.user_namespace: this host creates
+// one with that mapping, and its ids get through the directories above
+// hidden_dir and the agent. FailedPrecondition saying what to do otherwise.
+Status CheckUserNamespace(const ProcessDriver::Options& options) {
+  Status userns = ProbeUserNamespace(*options.user_namespace);
+  if (!userns.ok()) {
+    return FailedPreconditionError(
+        "process driver: " + userns.message() +
+        ". Run kilnd as root on a host that allows user namespaces "
+        "(sysctl user.max_user_namespaces > 0), choose other ids with "
+        "--builder-id-base, or run builders as the host's root with "
+        "--builder-user-namespace=off");
+  }
+  // hidden_dir itself is covered by a tmpfs builders may enter.
+  RETURN_IF_ERROR(CheckReachableByBuilders(options.hidden_dir, "the data dir"));
+  return CheckReachableByBuilders(fs::absolute(options.agent_path),
+                                  "the agent");
 }
 
 }  // namespace
@@ -156,21 +165,18 @@ StatusOr<std::unique_ptr<ProcessDriver>> ProcessDriver::New(Options options,
                            : CleanAbsolute(options.hidden_dir);
   RETURN_IF_ERROR(
       PlanHiddenDir(options.hidden_dir, options.state_dir + "/vm").status());
-  if (options.user_namespace) {
-    Status userns = ProbeUserNamespace(*options.user_namespace);
-    if (!userns.ok()) {
-      return FailedPreconditionError(
-          "process driver: " + userns.message() +
-          ". Run kilnd as root on a host that allows user namespaces "
-          "(sysctl user.max_user_namespaces > 0), choose other ids with "
-          "--builder-id-base, or run builders as the host's root with "
-          "--builder-user-namespace=off");
-    }
-    // hidden_dir itself is covered by a tmpfs builders may enter.
-    RETURN_IF_ERROR(
-        CheckReachableByBuilders(options.hidden_dir, "the data dir"));
-    RETURN_IF_ERROR(CheckReachableByBuilders(fs::absolute(options.agent_path),
-                                             "the agent"));
+  if (!options.user_namespace) {
+    logger->warn(
+        "process driver: builders run as the host's root "
+        "(--builder-user-namespace=off): a RUN step that escapes buildah's "
+        "chroot can read and write the host's files");
+  } else if (Status usable = CheckUserNamespace(options); !usable.ok()) {
+    if (options.user_namespace_required) return usable;
+    logger->warn(
+        "process driver: builders run as the host's root: {} "
+        "(--builder-user-namespace=auto; =on refuses to start instead)",
+        usable.message());
+    options.user_namespace.reset();
   }
   CgroupHost cgroups = CgroupHost::Detect(options.cgroup_parent);
   std::string where;
@@ -237,7 +243,8 @@ Status ProcessDriver::StartLocked(const std::string& name, const VmSpec& spec) {
   for (const char* file : kStaleFiles) fs::remove(dir + "/" + file, ec);
   RETURN_IF_ERROR(WriteJsonFileAtomically(dir + "/" + kAgentJobFile,
                                           AgentJobToJson(spec.job)));
-  RETURN_IF_ERROR(MakeDevStaging(dir));
+  // The staging directory of the builder's private /dev.
+  RETURN_IF_ERROR(EnsurePrivateDirectory(dir + "/dev"));
   ASSIGN_OR_RETURN(
       VmCgroup cgroup,
       cgroups_.Create(name, {spec.cpus, spec.memory_mib, options_.pids_max}));

@@ -84,6 +84,10 @@ class ProcessDriver final : public VmDriver {
     // The host ids builders run as (user_namespace.h); nullopt: as the
     // host's root (for hosts without user namespaces, chosen explicitly).
     std::optional<IdRange> user_namespace = IdRange{1000000000, 65536};
+    // false: where builders cannot have `user_namespace` (the host refuses
+    // it, or a directory above hidden_dir or the agent does not let other
+    // users through), New logs a warning and they run as the host's root.
+    bool user_namespace_required = true;
     // Covered in each builder's view except its agent directory (kilnd's
     // data dir); empty = state_dir. state_dir must lie below it.
     std::string hidden_dir;
@@ -96,12 +100,12 @@ class ProcessDriver final : public VmDriver {
   // registry_token_port is not 0..65535; Internal when state_dir cannot be
   // created; FailedPrecondition when network_sandbox is set and this host
   // refuses network namespaces, or scratch_mib > 0 and it has no loop
-  // devices (/dev/loop-control), or user_namespace is set and this host
-  // cannot create one with that mapping, or a builder could not reach
-  // state_dir or the agent through the directories above them. Never fails for
-  // lack of cgroups: then it logs one warning and VMs run without enforced
-  // limits. Keeps a reference to `clock` (timestamps and deadlines), which must
-  // outlive the driver.
+  // devices (/dev/loop-control), or user_namespace is set and required and
+  // this host cannot create one with that mapping, or a builder could not
+  // reach state_dir or the agent through the directories above them. Never
+  // fails for lack of cgroups: then it logs one warning and VMs run without
+  // enforced limits. Keeps a reference to `clock` (timestamps and deadlines),
+  // which must outlive the driver.
   static StatusOr<std::unique_ptr<ProcessDriver>> New(Options options,
                                                       Clock& clock);
 
@@ -132,6 +136,10 @@ class ProcessDriver final : public VmDriver {
 
   // The cgroup placement found at start-up.
   const CgroupHost& cgroups() const { return cgroups_; }
+  // The host ids builders run as; nullopt: the host's root.
+  const std::optional<IdRange>& user_namespace() const {
+    return options_.user_namespace;
+  }
   // STATE_DIR/<name>.
   std::string WorkDir(const std::string& name) const;
   // STATE_DIR/<name>/agent: what the agent reads and writes (agent_dir.h).

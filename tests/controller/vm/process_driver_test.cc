@@ -570,6 +570,17 @@ TEST_F(ProcessDriverTest, NewRefusesADataDirBuildersCannotReach) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<ProcessDriver> as_root,
       NewDriver(kiln::testing::kFakeAgentPath, 64, 0, std::nullopt));
+  EXPECT_EQ(as_root->user_namespace(), std::nullopt);
+  // Not required (kilnd's --builder-user-namespace=auto): host root, warned.
+  ProcessDriver::Options options;
+  options.state_dir = state_dir_;
+  options.agent_path = kiln::testing::kFakeAgentPath;
+  options.scratch_mib = 64;
+  options.user_namespace_required = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ProcessDriver> fallback,
+                       ProcessDriver::New(options, clock_));
+  EXPECT_EQ(fallback->user_namespace(), std::nullopt);
+  EXPECT_EQ(driver_->user_namespace(), kBuilderIds);
 }
 
 // A loopback TCP server on the host: answers each connection with what it
